@@ -1,0 +1,151 @@
+"""Synthesize an app once and read everything a test needs from the output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, assertions
+
+__all__ = ["Acknowledgement", "SynthResult", "Violation", "cdk_json_context", "synthesize"]
+
+
+def cdk_json_context(cdk_json: str | Path = "cdk.json") -> dict[str, Any]:
+    """The ``context`` of a ``cdk.json`` (feature flags and settings).
+
+    Build test apps with it, ``App(context=cdk_json_context())``, so that the
+    tests synthesize the same templates as ``cdk synth`` does.
+    """
+    with open(cdk_json, encoding="utf-8") as handle:
+        context: dict[str, Any] = json.load(handle).get("context", {})
+    return context
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding of a validation plugin (cdk-nag pack, CloudFormation Validate)."""
+
+    plugin: str
+    rule: str
+    severity: str
+    description: str
+    construct_paths: tuple[str, ...]
+
+    def __str__(self) -> str:
+        paths = ", ".join(self.construct_paths)
+        return f"[{self.plugin}] {self.severity} {self.rule}: {self.description} ({paths})"
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A rule acknowledged with ``Validations.of(scope).acknowledge(...)``."""
+
+    construct_path: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """What one synthesis of an app produced.
+
+    Attributes:
+        outdir: The cloud assembly directory.
+        template_files: Template path of every stack, by stack name.
+        violations: Findings of every validation plugin (empty when valid).
+        acknowledgements: Every acknowledged rule with its reason.
+    """
+
+    outdir: Path
+    template_files: dict[str, Path]
+    violations: tuple[Violation, ...] = ()
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+    _templates: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def template_json(self, stack_name: str) -> dict[str, Any]:
+        """The parsed template of ``stack_name`` (read once, then cached)."""
+        if stack_name not in self._templates:
+            if stack_name not in self.template_files:
+                raise KeyError(f"no stack {stack_name!r}; stacks: {sorted(self.template_files)}")
+            text = self.template_files[stack_name].read_text(encoding="utf-8")
+            self._templates[stack_name] = json.loads(text)
+        return self._templates[stack_name]
+
+    def template(self, stack_name: str) -> assertions.Template:
+        """An ``assertions.Template`` of ``stack_name`` for fine-grained tests."""
+        return assertions.Template.from_json(self.template_json(stack_name))
+
+    def violations_of(self, plugin: str, *, severities: tuple[str, ...] = ("error",)) -> list[Violation]:
+        """Findings of one plugin (e.g. ``"AwsSolutions"``) at the given severities."""
+        return [v for v in self.violations if v.plugin == plugin and v.severity in severities]
+
+
+def _read_violations(outdir: Path) -> tuple[Violation, ...]:
+    report_file = outdir / "validation-report.json"
+    if not report_file.exists():
+        return ()
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    violations = []
+    for plugin_report in report.get("pluginReports", []):
+        for violation in plugin_report.get("violations", []):
+            violations.append(
+                Violation(
+                    plugin=plugin_report.get("pluginName", "?"),
+                    rule=violation.get("ruleName", "?"),
+                    severity=violation.get("severity", "?"),
+                    description=violation.get("description", ""),
+                    construct_paths=tuple(
+                        c.get("constructPath", "?") for c in violation.get("violatingConstructs", [])
+                    ),
+                )
+            )
+    return tuple(violations)
+
+
+def _read_acknowledgements(outdir: Path, manifest: dict[str, Any]) -> tuple[Acknowledgement, ...]:
+    found = []
+    for artifact in manifest.get("artifacts", {}).values():
+        # Metadata sits in the manifest or, for stacks, in a file beside it.
+        metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata", {}))
+        metadata_file = artifact.get("additionalMetadataFile") or ""
+        if metadata_file and (outdir / metadata_file).exists():
+            metadata.update(json.loads((outdir / metadata_file).read_text(encoding="utf-8")))
+        for path, entries in metadata.items():
+            for entry in entries:
+                if entry.get("type") != "aws:cdk:acknowledged-rules":
+                    continue
+                for rule, reason in entry.get("data", {}).items():
+                    found.append(Acknowledgement(construct_path=path, rule=rule, reason=reason))
+    return tuple(found)
+
+
+def synthesize(app: App) -> SynthResult:
+    """Synthesize ``app`` once and collect templates, findings and acknowledgements.
+
+    Unlike ``app.synth()``, a validation failure (for example an
+    unacknowledged cdk-nag finding) does not raise: the findings are returned
+    in :attr:`SynthResult.violations`, so one synthesis serves every test.
+    """
+    try:
+        assembly = app.synth()
+        outdir = Path(assembly.directory)
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error) and "Validation failed" not in str(error):
+            raise
+        outdir = Path(str(app.outdir))
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    template_files: dict[str, Path] = {}
+    for artifact_id, artifact in manifest.get("artifacts", {}).items():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        properties = artifact.get("properties", {})
+        name = properties.get("stackName") or artifact.get("displayName") or artifact_id
+        template_files[name] = outdir / properties["templateFile"]
+    return SynthResult(
+        outdir=outdir,
+        template_files=template_files,
+        violations=_read_violations(outdir),
+        acknowledgements=_read_acknowledgements(outdir, manifest),
+    )

@@ -1,0 +1,58 @@
+"""Session-wide fixtures: the example app is built once and synthesized once."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from cdk_containers.example_app import build_example_app
+from cdk_containers.testing import SynthResult, cdk_json_context, synthesize
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = REPO_ROOT / "cdk.json"
+
+
+def make_app(outdir: Path | None = None, **context: object) -> App:
+    """An ``App`` with the feature flags of this repository's cdk.json."""
+    merged = {**cdk_json_context(CDK_JSON), **context}
+    return App(outdir=str(outdir) if outdir else None, context=merged)
+
+
+def build_nagged_example_app(outdir: Path | None = None) -> tuple[App, dict[str, Stack]]:
+    """The example app exactly as ``app.py`` builds it, AwsSolutions pack on."""
+    app = make_app(outdir)
+    stacks = build_example_app(app)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stacks
+
+
+@functools.cache
+def _example_app() -> tuple[App, dict[str, Stack]]:
+    # Built at collection time (it names the parametrized stacks) and reused by
+    # the session fixture below, so construction also happens once.
+    return build_nagged_example_app()
+
+
+def example_stack_names() -> list[str]:
+    return sorted(_example_app()[1])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "example_stack_name" in metafunc.fixturenames:
+        metafunc.parametrize("example_stack_name", example_stack_names())
+
+
+@pytest.fixture(scope="session")
+def example_stacks() -> dict[str, Stack]:
+    """The example stacks by name (constructed, not synthesized)."""
+    return _example_app()[1]
+
+
+@pytest.fixture(scope="session")
+def example_synth() -> SynthResult:
+    """The example app synthesized once per session, nag findings collected."""
+    return synthesize(_example_app()[0])

@@ -1,0 +1,92 @@
+"""NetworkStack: the shared VPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from cdk_containers.stacks import NetworkStack
+from cdk_containers.testing import SynthResult
+from tests.conftest import make_app
+
+
+@pytest.fixture(scope="module")
+def template(example_synth: SynthResult) -> Template:
+    return example_synth.template("NetworkStack")
+
+
+def test_network_stack_matches_its_snapshot(example_synth: SynthResult, cdk_snapshot: Any) -> None:
+    assert example_synth.template_json("NetworkStack") == cdk_snapshot
+
+
+def test_vpc_spans_two_zones_with_public_and_private_subnets(template: Template) -> None:
+    template.resource_count_is("AWS::EC2::VPC", 1)
+    template.resource_count_is("AWS::EC2::Subnet", 4)
+    template.has_resource_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": True})
+    template.has_resource_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": False})
+
+
+def test_one_nat_gateway_by_default(template: Template) -> None:
+    template.resource_count_is("AWS::EC2::NatGateway", 1)
+
+
+def test_public_subnets_are_tagged_for_internet_facing_load_balancers(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EC2::Subnet",
+        {
+            "MapPublicIpOnLaunch": True,
+            "Tags": Match.array_with([{"Key": "kubernetes.io/role/elb", "Value": "1"}]),
+        },
+    )
+
+
+def test_private_subnets_are_tagged_for_internal_load_balancers(template: Template) -> None:
+    private = template.find_resources("AWS::EC2::Subnet", {"Properties": {"MapPublicIpOnLaunch": False}})
+    assert len(private) == 2
+    for subnet in private.values():
+        assert {"Key": "kubernetes.io/role/internal-elb", "Value": "1"} in subnet["Properties"]["Tags"]
+
+
+def test_flow_logs_capture_all_traffic_into_a_retained_log_group(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
+    )
+    template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 365}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+    )
+
+
+def test_default_security_group_is_stripped_of_all_rules(template: Template) -> None:
+    template.resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+
+
+def test_nat_gateway_count_is_configurable() -> None:
+    stack = NetworkStack(make_app(), "Net", nat_gateways=2)
+    Template.from_stack(stack).resource_count_is("AWS::EC2::NatGateway", 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"nat_gateways": 0}, r"nat_gateways=0 is invalid: an integer from 1 to max_azs \(2\)"),
+        ({"nat_gateways": 3}, r"nat_gateways=3 is invalid"),
+        ({"max_azs": 1}, r"max_azs=1 is invalid: an integer from 2 to 6"),
+        ({"cidr": "10.0.0.0/8"}, r"cidr='10.0.0.0/8' is invalid: a private IPv4 CIDR block from /16 to /24"),
+        ({"cidr": "not-a-cidr"}, r"cidr='not-a-cidr' is invalid"),
+        ({"cidr": "8.8.0.0/16"}, r"cidr='8.8.0.0/16' is invalid"),
+    ],
+)
+def test_bad_network_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=r"NetworkStack 'Net': " + message):
+        NetworkStack(make_app(), "Net", **kwargs)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ValueError, match=r"has 2 invalid arguments") as error:
+        NetworkStack(make_app(), "Net", max_azs=1, cidr="bad")
+    assert "max_azs=1" in str(error.value)
+    assert "cidr='bad'" in str(error.value)
