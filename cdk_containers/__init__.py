@@ -1,0 +1,15 @@
+"""cdk-containers: secure-by-default AWS CDK constructs for ECR, EKS and App Runner.
+
+The public API is re-exported here and from :mod:`cdk_containers.constructs`
+(constructs) and :mod:`cdk_containers.stacks` (example stacks). Modules whose
+names start with an underscore are private.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cdk-containers")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]
