@@ -1,3 +1,17 @@
 """The constructs of cdk-containers, one module per family."""
 
-__all__: list[str] = []
+from cdk_containers.constructs.app_runner import (
+    APP_RUNNER_CPU_MEMORY,
+    APP_RUNNER_REGIONS,
+    AppRunnerAutoScaling,
+    AppRunnerHealthCheck,
+    AppRunnerService,
+)
+
+__all__: list[str] = [
+    "APP_RUNNER_CPU_MEMORY",
+    "APP_RUNNER_REGIONS",
+    "AppRunnerAutoScaling",
+    "AppRunnerHealthCheck",
+    "AppRunnerService",
+]
