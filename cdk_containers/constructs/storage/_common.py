@@ -1,0 +1,253 @@
+"""What every CSI driver construct shares: the cluster contract, StorageClass
+bookkeeping per cluster, and the checks that need the cluster."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct, Node
+
+from cdk_containers._validation import Problems, is_dns1123_subdomain
+
+__all__ = [
+    "ReclaimPolicy",
+    "StorageCluster",
+    "bind_controller_identity",
+    "check_storage_class_basics",
+    "controller_role",
+    "register_storage_class",
+    "require_ec2_capacity",
+    "select_subnets",
+    "storage_class_manifest",
+]
+
+ReclaimPolicy = Literal["Retain", "Delete"]
+
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
+_OCTAL_MODE = re.compile(r"^[0-7]{3,4}$")
+
+
+class StorageCluster(Protocol):
+    """The part of :class:`cdk_containers.constructs.EksCluster` the storage constructs use.
+
+    Any object with these members works, so the drivers also accept a
+    cluster wrapper of your own.
+    """
+
+    @property
+    def cluster(self) -> eks.Cluster: ...
+
+    @property
+    def vpc(self) -> ec2.IVpc: ...
+
+    @property
+    def node_subnets(self) -> ec2.SubnetSelection: ...
+
+    @property
+    def kubernetes_version(self) -> eks.KubernetesVersion: ...
+
+    @property
+    def cluster_security_group(self) -> ec2.ISecurityGroup: ...
+
+    @property
+    def has_ec2_capacity(self) -> bool: ...
+
+    @property
+    def has_fargate_capacity(self) -> bool: ...
+
+    @property
+    def node(self) -> Node: ...
+
+    def add_addon(
+        self,
+        name: str,
+        *,
+        version: str | None = None,
+        configuration: Mapping[str, Any] | None = None,
+        before_compute: bool = False,
+    ) -> eks.Addon: ...
+
+    def add_pod_identity(
+        self, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole | None = None
+    ) -> iam.IRole: ...
+
+    def add_manifest(self, construct_id: str, *manifests: Mapping[str, Any]) -> eks.KubernetesManifest: ...
+
+
+class _ClusterClasses:
+    """StorageClass names and the default class of one cluster, across every driver."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+        self.default: tuple[str, str] | None = None
+
+
+# Keyed by the cluster object: two drivers on one cluster see each other's
+# classes, and a cluster garbage-collected with its app takes its entry along.
+_REGISTRY: weakref.WeakKeyDictionary[Any, _ClusterClasses] = weakref.WeakKeyDictionary()
+
+
+def register_storage_class(
+    cluster: StorageCluster, *, name: str, default: bool, owner_path: str, construct_type: str
+) -> None:
+    """Record a StorageClass on ``cluster``; refuse a second default or a duplicate name."""
+    classes = _REGISTRY.setdefault(cluster, _ClusterClasses())
+    problems = Problems(construct_type, owner_path)
+    if name in classes.owners:
+        problems.add(
+            "storage_class.name",
+            name,
+            f"a name not used yet on this cluster; '{name}' already belongs to {classes.owners[name]}",
+        )
+    if default and classes.default is not None:
+        other_name, other_owner = classes.default
+        problems.add(
+            "storage_class.default",
+            True,
+            f"at most one default StorageClass per cluster; '{other_name}' ({other_owner}) is already "
+            "the default (pass default=False, or create_default_storage_class=False on the EBS driver)",
+        )
+    problems.raise_if_any()
+    classes.owners[name] = owner_path
+    if default:
+        classes.default = (name, owner_path)
+
+
+def check_storage_class_basics(
+    problems: Problems,
+    *,
+    name: str,
+    reclaim_policy: str,
+    allowed_reclaim: tuple[str, ...] = ("Retain", "Delete"),
+) -> None:
+    """Checks every StorageClass option bundle shares: the name and the reclaim policy."""
+    problems.check(
+        is_dns1123_subdomain(name),
+        "name",
+        name,
+        "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending "
+        "with a letter or digit, at most 253 characters",
+    )
+    problems.check(
+        reclaim_policy in allowed_reclaim, "reclaim_policy", reclaim_policy, f"one of {list(allowed_reclaim)}"
+    )
+
+
+def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.ISubnet]:
+    """The subnets of ``vpc`` that ``selection`` matches."""
+    return list(
+        vpc.select_subnets(
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+            subnet_group_name=selection.subnet_group_name,
+            subnets=selection.subnets,
+            subnet_type=selection.subnet_type,
+        ).subnets
+    )
+
+
+def is_octal_mode(value: str) -> bool:
+    """Whether ``value`` is a 3 or 4 digit octal file mode such as ``"700"``."""
+    return isinstance(value, str) and bool(_OCTAL_MODE.match(value))
+
+
+def require_ec2_capacity(cluster: StorageCluster, problems: Problems, *, what: str) -> None:
+    """Refuse a driver that needs nodes on a cluster without EC2 capacity (Fargate-only or none yet)."""
+    if cluster.has_ec2_capacity:
+        return
+    if cluster.has_fargate_capacity:
+        reason = "this cluster's only capacity is Fargate, and Fargate pods cannot mount " + what
+    else:
+        reason = "this cluster has no EC2 capacity yet; add a managed or self-managed node group first"
+    problems.add(
+        "cluster",
+        cluster.node.path,
+        f"a cluster with EC2 nodes (managed or self-managed node group): {reason} "
+        "(Fargate pods can use EFS through static provisioning)",
+    )
+
+
+def find_pod_identity_association(
+    cluster: StorageCluster, *, namespace: str, service_account: str
+) -> eks.CfnPodIdentityAssociation | None:
+    """The Pod Identity association of one service account, wherever the cluster put it."""
+    for child in cluster.node.find_all():
+        if (
+            isinstance(child, eks.CfnPodIdentityAssociation)
+            and child.namespace == namespace
+            and child.service_account == service_account
+        ):
+            return child
+    return None
+
+
+def bind_controller_identity(
+    cluster: StorageCluster,
+    addon: eks.Addon,
+    role: iam.IRole,
+    *,
+    construct_id: str,
+    namespace: str,
+    service_account: str,
+) -> iam.IRole:
+    """Associate ``role`` with the controller's service account through EKS Pod Identity.
+
+    The add-on waits for the association: a controller pod started before it
+    exists gets no credentials until it is restarted.
+    """
+    bound = cluster.add_pod_identity(
+        construct_id, namespace=namespace, service_account=service_account, role=role
+    )
+    association = find_pod_identity_association(cluster, namespace=namespace, service_account=service_account)
+    if association is not None:
+        addon.node.add_dependency(association)
+    return bound
+
+
+def controller_role(scope: Construct, construct_id: str, *, description: str) -> iam.Role:
+    """A role for a CSI controller's service account, trusted by EKS Pod Identity only."""
+    return iam.Role(
+        scope,
+        construct_id,
+        description=description,
+        # Pod Identity assumes the role with sts:AssumeRole and sts:TagSession.
+        assumed_by=iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL).with_session_tags(),
+    )
+
+
+def storage_class_manifest(
+    *,
+    name: str,
+    provisioner: str,
+    parameters: Mapping[str, str],
+    reclaim_policy: str,
+    binding_mode: str,
+    allow_expansion: bool,
+    default: bool,
+    mount_options: list[str] | None = None,
+) -> dict[str, Any]:
+    """A ``storage.k8s.io/v1`` StorageClass as a plain dict."""
+    metadata: dict[str, Any] = {"name": name}
+    if default:
+        metadata["annotations"] = {DEFAULT_CLASS_ANNOTATION: "true"}
+    manifest: dict[str, Any] = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": metadata,
+        "provisioner": provisioner,
+        "parameters": dict(parameters),
+        "reclaimPolicy": reclaim_policy,
+        "volumeBindingMode": binding_mode,
+        "allowVolumeExpansion": allow_expansion,
+    }
+    if mount_options:
+        manifest["mountOptions"] = list(mount_options)
+    return manifest
