@@ -12,4 +12,27 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from cdk_containers.constructs.ecr import (
+    ContainerRepository,
+    PullThroughCache,
+    PullThroughCacheRule,
+    RegistryReplication,
+    RegistryScanning,
+    ReplicationDestination,
+    ReplicationRule,
+    ScanningRule,
+    UpstreamRegistry,
+)
+
+__all__ = [
+    "__version__",
+    "ContainerRepository",
+    "PullThroughCache",
+    "PullThroughCacheRule",
+    "RegistryReplication",
+    "RegistryScanning",
+    "ReplicationDestination",
+    "ReplicationRule",
+    "ScanningRule",
+    "UpstreamRegistry",
+]

@@ -10,7 +10,7 @@ import os
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import NetworkStack
+from cdk_containers.stacks import NetworkStack, RegistryStack
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -40,5 +40,6 @@ def build_example_app(app: App) -> dict[str, Stack]:
     """Add every example stack to ``app`` and return them by stack name."""
     env = environment_from(app)
     network = NetworkStack(app, "NetworkStack", env=env)
-    stacks: list[Stack] = [network]
+    registry = RegistryStack(app, "RegistryStack", env=env)
+    stacks: list[Stack] = [network, registry]
     return {stack.stack_name: stack for stack in stacks}

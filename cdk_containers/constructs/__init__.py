@@ -7,6 +7,17 @@ from cdk_containers.constructs.app_runner import (
     AppRunnerHealthCheck,
     AppRunnerService,
 )
+from cdk_containers.constructs.ecr import (
+    ContainerRepository,
+    PullThroughCache,
+    PullThroughCacheRule,
+    RegistryReplication,
+    RegistryScanning,
+    ReplicationDestination,
+    ReplicationRule,
+    ScanningRule,
+    UpstreamRegistry,
+)
 
 __all__: list[str] = [
     "APP_RUNNER_CPU_MEMORY",
@@ -14,4 +25,13 @@ __all__: list[str] = [
     "AppRunnerAutoScaling",
     "AppRunnerHealthCheck",
     "AppRunnerService",
+    "ContainerRepository",
+    "PullThroughCache",
+    "PullThroughCacheRule",
+    "RegistryReplication",
+    "RegistryScanning",
+    "ReplicationDestination",
+    "ReplicationRule",
+    "ScanningRule",
+    "UpstreamRegistry",
 ]

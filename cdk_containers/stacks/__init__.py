@@ -1,5 +1,6 @@
 """Example stacks that compose the constructs; ``app.py`` deploys them."""
 
 from cdk_containers.stacks.network import NetworkStack
+from cdk_containers.stacks.registry import RegistryStack
 
-__all__ = ["NetworkStack"]
+__all__ = ["NetworkStack", "RegistryStack"]

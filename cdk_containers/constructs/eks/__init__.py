@@ -1,0 +1,29 @@
+"""EKS: a private, logged, encrypted cluster with managed, self-managed and Fargate capacity."""
+
+from cdk_containers.constructs.eks._versions import KUBECTL_LAYERS, default_version
+from cdk_containers.constructs.eks.cluster import BEFORE_COMPUTE_ADDONS, EksCluster
+from cdk_containers.constructs.eks.fargate import FargateProfile
+from cdk_containers.constructs.eks.managed import ManagedNodeGroup
+from cdk_containers.constructs.eks.options import (
+    AmiType,
+    FargateSelector,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroupOptions,
+    Taint,
+)
+from cdk_containers.constructs.eks.self_managed import SelfManagedNodeGroup
+
+__all__ = [
+    "BEFORE_COMPUTE_ADDONS",
+    "KUBECTL_LAYERS",
+    "AmiType",
+    "EksCluster",
+    "FargateProfile",
+    "FargateSelector",
+    "ManagedNodeGroup",
+    "ManagedNodeGroupOptions",
+    "SelfManagedNodeGroup",
+    "SelfManagedNodeGroupOptions",
+    "Taint",
+    "default_version",
+]

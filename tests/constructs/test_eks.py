@@ -1,0 +1,281 @@
+"""EksCluster and its three kinds of capacity, on synthesized templates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks
+
+from cdk_containers.constructs.eks import (
+    EksCluster,
+    FargateSelector,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroupOptions,
+    Taint,
+    default_version,
+)
+from cdk_containers.testing import SynthResult, synthesize
+from tests.conftest import make_app
+
+NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}
+
+
+def _vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=1,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def vpc_stack() -> tuple[Stack, ec2.Vpc]:
+    """A stack with a VPC for clusters that are only constructed (validation tests)."""
+    stack = Stack(make_app(), "Validation")
+    return stack, _vpc(stack)
+
+
+@pytest.fixture(scope="module")
+def full() -> tuple[SynthResult, EksCluster]:
+    """One cluster with every capacity kind, a manifest and the nag pack: synthesized once."""
+    app = make_app()
+    stack = Stack(app, "Full")
+    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack))
+    cluster.add_managed_node_group(
+        "Managed",
+        ManagedNodeGroupOptions(
+            capacity_type=eks.CapacityType.SPOT,
+            instance_types=["m7i.large", "m6i.large"],
+            labels={"capacity": "spot"},
+            taints=[Taint(key="spot", value="true", effect="PreferNoSchedule")],
+        ),
+    )
+    cluster.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
+    cluster.add_manifest("Apps", NAMESPACE)
+    # Capacity added after the manifest and coredns still orders before them.
+    cluster.add_self_managed_node_group(
+        "SelfManaged",
+        SelfManagedNodeGroupOptions(
+            labels={"team": "web"},
+            taints=[Taint(key="dedicated", value="batch")],
+        ),
+    )
+    cluster.add_pod_identity("Ebs", namespace="kube-system", service_account="ebs-csi-controller-sa")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return synthesize(app), cluster
+
+
+@pytest.fixture(scope="module")
+def template(full: tuple[SynthResult, EksCluster]) -> Template:
+    return full[0].template("Full")
+
+
+@pytest.fixture(scope="module")
+def resources(full: tuple[SynthResult, EksCluster]) -> dict[str, Any]:
+    found: dict[str, Any] = full[0].template_json("Full")["Resources"]
+    return found
+
+
+def _one(resources: dict[str, Any], resource_type: str, **properties: Any) -> tuple[str, dict[str, Any]]:
+    matches = [
+        (logical_id, r)
+        for logical_id, r in resources.items()
+        if r["Type"] == resource_type and all(r["Properties"].get(k) == v for k, v in properties.items())
+    ]
+    assert len(matches) == 1, f"{len(matches)} {resource_type} match {properties}"
+    return matches[0]
+
+
+def _ids(resources: dict[str, Any], resource_type: str) -> set[str]:
+    return {logical_id for logical_id, r in resources.items() if r["Type"] == resource_type}
+
+
+# -- the cluster ---------------------------------------------------------------------------
+
+
+def test_the_cluster_with_every_capacity_kind_passes_the_aws_solutions_pack(
+    full: tuple[SynthResult, EksCluster],
+) -> None:
+    findings = [
+        v
+        for v in full[0].violations_of("AwsSolutions", severities=("error", "warning"))
+        if any(path.startswith("Full/Eks/") for path in v.construct_paths)  # the test VPC is not ours
+    ]
+    assert findings == [], "\n".join(map(str, findings))
+    assert full[0].violations_of("CloudFormation Validate", severities=("error", "warning")) == []
+
+
+def test_the_endpoint_is_private_by_default(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EKS::Cluster",
+        {
+            "ResourcesVpcConfig": Match.object_like(
+                {"EndpointPrivateAccess": True, "EndpointPublicAccess": False}
+            )
+        },
+    )
+
+
+def test_all_five_control_plane_log_types_are_on(template: Template) -> None:
+    types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    template.has_resource_properties(
+        "AWS::EKS::Cluster", {"Logging": {"ClusterLogging": {"EnabledTypes": [{"Type": t} for t in types]}}}
+    )
+
+
+def test_secrets_are_encrypted_with_a_rotating_retained_kms_key(
+    template: Template, resources: dict[str, Any]
+) -> None:
+    key_id, key = _one(resources, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    template.has_resource_properties(
+        "AWS::EKS::Cluster",
+        {
+            "EncryptionConfig": [
+                {"Provider": {"KeyArn": {"Fn::GetAtt": [key_id, "Arn"]}}, "Resources": ["secrets"]}
+            ]
+        },
+    )
+
+
+def test_authentication_uses_access_entries_without_auto_mode_or_creator_admin(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EKS::Cluster",
+        {
+            "AccessConfig": {"AuthenticationMode": "API", "BootstrapClusterCreatorAdminPermissions": False},
+            "ComputeConfig": {"Enabled": False},
+            "BootstrapSelfManagedAddons": False,
+            "KubernetesNetworkConfig": Match.object_like({"ServiceIpv4Cidr": "172.20.0.0/16"}),
+        },
+    )
+
+
+def test_the_default_version_is_the_newest_with_a_kubectl_layer(template: Template) -> None:
+    assert default_version() == "1.36"
+    template.has_resource_properties("AWS::EKS::Cluster", {"Version": "1.36"})
+
+
+# -- add-ons ordering ---------------------------------------------------------------------
+
+
+def test_networking_and_identity_add_ons_come_before_every_node_group(resources: dict[str, Any]) -> None:
+    before = {
+        _one(resources, "AWS::EKS::Addon", AddonName=name)[0]
+        for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+    }
+    nodegroup = next(iter(_ids(resources, "AWS::EKS::Nodegroup")))
+    asg = next(iter(_ids(resources, "AWS::AutoScaling::AutoScalingGroup")))
+    profile = next(iter(_ids(resources, "AWS::EKS::FargateProfile")))
+    for capacity in (nodegroup, asg, profile):
+        assert before <= set(resources[capacity].get("DependsOn", [])), capacity
+
+
+def test_coredns_depends_on_all_compute_even_capacity_added_later(resources: dict[str, Any]) -> None:
+    _, coredns = _one(resources, "AWS::EKS::Addon", AddonName="coredns")
+    depends = set(coredns["DependsOn"])
+    compute = (
+        _ids(resources, "AWS::EKS::Nodegroup")
+        | _ids(resources, "AWS::AutoScaling::AutoScalingGroup")
+        | _ids(resources, "AWS::EKS::FargateProfile")
+    )
+    assert len(compute) == 3
+    assert compute <= depends
+    assert "ConfigurationValues" not in coredns["Properties"]  # EC2 capacity exists: coredns runs on nodes
+
+
+def test_the_vpc_cni_gets_its_own_pod_identity_role_instead_of_the_nodes(resources: dict[str, Any]) -> None:
+    _, cni = _one(resources, "AWS::EKS::Addon", AddonName="vpc-cni")
+    association = cni["Properties"]["PodIdentityAssociations"][0]
+    assert association["ServiceAccount"] == "aws-node"
+    role = resources[association["RoleArn"]["Fn::GetAtt"][0]]
+    assert "AmazonEKS_CNI_Policy" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+    node_roles = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Role" and "ec2.amazonaws.com" in json.dumps(r)
+    ]
+    assert len(node_roles) == 2
+    for node_role in node_roles:
+        policies = json.dumps(node_role["Properties"]["ManagedPolicyArns"])
+        assert "AmazonEKS_CNI_Policy" not in policies
+        assert "AmazonEKSWorkerNodePolicy" in policies
+        assert "AmazonEC2ContainerRegistryPullOnly" in policies
+
+
+def test_pod_identity_roles_trust_the_pods_service_with_session_tags(
+    template: Template, full: tuple[SynthResult, EksCluster]
+) -> None:
+    template.has_resource_properties(
+        "AWS::EKS::PodIdentityAssociation",
+        {"Namespace": "kube-system", "ServiceAccount": "ebs-csi-controller-sa"},
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        "Effect": "Allow",
+                        "Principal": {"Service": "pods.eks.amazonaws.com"},
+                    }
+                ],
+                "Version": "2012-10-17",
+            },
+            "Description": "Pod Identity role of kube-system/ebs-csi-controller-sa",
+        },
+    )
+
+
+# -- manifests and the kubectl handler ------------------------------------------------------
+
+
+def test_a_manifest_brings_exactly_two_lambda_functions_running_in_the_vpc(resources: dict[str, Any]) -> None:
+    functions = [  # the test VPC's own default-SG custom resource is not counted
+        r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function" and k.startswith("Eks")
+    ]
+    assert len(functions) == 2
+    assert all("VpcConfig" in f["Properties"] for f in functions)
+
+
+def test_manifests_wait_for_compute_and_the_handler_s_access_entry(
+    resources: dict[str, Any], full: tuple[SynthResult, EksCluster]
+) -> None:
+    _manifest_id, manifest = next(
+        (k, r) for k, r in resources.items() if r["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+    )
+    depends = set(manifest["DependsOn"])
+    assert (
+        _ids(resources, "AWS::EKS::Nodegroup") | _ids(resources, "AWS::AutoScaling::AutoScalingGroup")
+        <= depends
+    )
+    admin_entries = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::EKS::AccessEntry"
+        and "AccessPolicies" in r["Properties"]
+        and r["Properties"]["AccessPolicies"]
+    ]
+    assert set(admin_entries) <= depends
+    assert full[1].manifests == [NAMESPACE]
+
+
+def test_the_kubectl_layer_matches_the_cluster_version(resources: dict[str, Any]) -> None:
+    descriptions = [
+        r["Properties"].get("Description", "")
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::LayerVersion"
+    ]
+    assert any(d.startswith("/opt/kubectl/kubectl 1.36.") for d in descriptions), descriptions
