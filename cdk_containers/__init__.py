@@ -23,6 +23,17 @@ from cdk_containers.constructs.ecr import (
     ScanningRule,
     UpstreamRegistry,
 )
+from cdk_containers.constructs.eks import (
+    AmiType,
+    EksCluster,
+    FargateProfile,
+    FargateSelector,
+    ManagedNodeGroup,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroup,
+    SelfManagedNodeGroupOptions,
+    Taint,
+)
 
 __all__ = [
     "__version__",
@@ -35,4 +46,13 @@ __all__ = [
     "ReplicationRule",
     "ScanningRule",
     "UpstreamRegistry",
+    "AmiType",
+    "EksCluster",
+    "FargateProfile",
+    "FargateSelector",
+    "ManagedNodeGroup",
+    "ManagedNodeGroupOptions",
+    "SelfManagedNodeGroup",
+    "SelfManagedNodeGroupOptions",
+    "Taint",
 ]

@@ -10,7 +10,7 @@ import os
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import NetworkStack, RegistryStack
+from cdk_containers.stacks import EksClusterStack, NetworkStack, RegistryStack
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -41,5 +41,12 @@ def build_example_app(app: App) -> dict[str, Stack]:
     env = environment_from(app)
     network = NetworkStack(app, "NetworkStack", env=env)
     registry = RegistryStack(app, "RegistryStack", env=env)
-    stacks: list[Stack] = [network, registry]
+    eks_cluster = EksClusterStack(
+        app,
+        "EksClusterStack",
+        vpc=network.vpc,
+        pull_repositories=[r.repository for r in registry.repositories],
+        env=env,
+    )
+    stacks: list[Stack] = [network, registry, eks_cluster]
     return {stack.stack_name: stack for stack in stacks}

@@ -18,6 +18,17 @@ from cdk_containers.constructs.ecr import (
     ScanningRule,
     UpstreamRegistry,
 )
+from cdk_containers.constructs.eks import (
+    AmiType,
+    EksCluster,
+    FargateProfile,
+    FargateSelector,
+    ManagedNodeGroup,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroup,
+    SelfManagedNodeGroupOptions,
+    Taint,
+)
 
 __all__: list[str] = [
     "APP_RUNNER_CPU_MEMORY",
@@ -34,4 +45,13 @@ __all__: list[str] = [
     "ReplicationRule",
     "ScanningRule",
     "UpstreamRegistry",
+    "AmiType",
+    "EksCluster",
+    "FargateProfile",
+    "FargateSelector",
+    "ManagedNodeGroup",
+    "ManagedNodeGroupOptions",
+    "SelfManagedNodeGroup",
+    "SelfManagedNodeGroupOptions",
+    "Taint",
 ]

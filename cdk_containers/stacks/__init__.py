@@ -1,6 +1,7 @@
 """Example stacks that compose the constructs; ``app.py`` deploys them."""
 
+from cdk_containers.stacks.eks_cluster import EksClusterStack
 from cdk_containers.stacks.network import NetworkStack
 from cdk_containers.stacks.registry import RegistryStack
 
-__all__ = ["NetworkStack", "RegistryStack"]
+__all__ = ["EksClusterStack", "NetworkStack", "RegistryStack"]
