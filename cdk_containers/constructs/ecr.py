@@ -403,7 +403,9 @@ class ContainerRepository(Construct):
         enhanced scanning (``aws.inspector2`` / ``Inspector2 Scan``,
         ``scan-status: INITIAL_SCAN_COMPLETE``), with a numeric ``> 0`` match on
         ``finding-severity-counts`` for every severity from ``minimum_severity``
-        up (Inspector reports zero counts, so ``exists`` would not do).
+        up (Inspector reports zero counts, so ``exists`` would not do). Inspector's
+        event counts only CRITICAL, HIGH and MEDIUM: below MEDIUM, enhanced-scan
+        alerts still need a MEDIUM or worse finding.
 
         Args:
             target: An SNS topic (gets a topic policy for EventBridge; an ``sns.Topic``
