@@ -1,0 +1,209 @@
+"""FsxLustreCsiDriver and FsxLustreStorageClass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
+
+from cdk_containers.constructs.eks import EksCluster
+from cdk_containers.constructs.storage import FsxLustreCsiDriver, FsxLustreStorageClass
+from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
+
+LUSTRE_RULES = {("tcp", 988, 988), ("tcp", 1018, 1023)}
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]:
+    stack, cluster = storage_stack()
+    key = kms.Key(stack, "LustreKey", enable_key_rotation=True)
+    driver = FsxLustreCsiDriver(stack, "Lustre", cluster=cluster)
+    driver.add_storage_class(
+        FsxLustreStorageClass(name="lustre", kms_key=key, per_unit_storage_throughput=250)
+    )
+    driver.add_storage_class(
+        FsxLustreStorageClass(
+            name="scratch", deployment_type="SCRATCH_2", data_compression="NONE", flock=False
+        )
+    )
+    return driver, cluster, Template.from_stack(stack).to_json()
+
+
+@pytest.fixture(scope="module")
+def template(built: tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]) -> dict[str, Any]:
+    return built[2]
+
+
+@pytest.fixture(scope="module")
+def driver(built: tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]) -> FsxLustreCsiDriver:
+    return built[0]
+
+
+def test_the_add_on_exists_and_depends_on_the_node_group_and_its_pod_identity(
+    template: dict[str, Any],
+) -> None:
+    addon = template["Resources"][logical_id(template, "AWS::EKS::Addon", "AwsFsxCsiDriverAddon")]
+    assert addon["Properties"]["AddonName"] == "aws-fsx-csi-driver"
+    assert logical_id(template, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
+    assert logical_id(template, "AWS::EKS::PodIdentityAssociation", "FsxCsiController") in addon["DependsOn"]
+
+
+def test_the_controller_service_account_is_bound_to_its_role(template: dict[str, Any]) -> None:
+    role_id = logical_id(template, "AWS::IAM::Role", "Lustre/ControllerRole")
+    association = template["Resources"][
+        logical_id(template, "AWS::EKS::PodIdentityAssociation", "FsxCsiController")
+    ]
+    assert association["Properties"]["Namespace"] == "kube-system"
+    assert association["Properties"]["ServiceAccount"] == "fsx-csi-controller-sa"
+    assert association["Properties"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+
+
+def test_the_controller_can_manage_file_systems_and_fsx_s_service_linked_role(
+    template: dict[str, Any],
+) -> None:
+    policy = template["Resources"][logical_id(template, "AWS::IAM::Policy", "Lustre/ControllerRole")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {
+        "fsx:CreateFileSystem",
+        "fsx:DeleteFileSystem",
+        "fsx:DescribeFileSystems",
+        "fsx:UpdateFileSystem",
+        "iam:CreateServiceLinkedRole",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    } <= actions
+    slr = next(s for s in statements if s["Action"] == "iam:CreateServiceLinkedRole")
+    assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}}
+    delete = next(s for s in statements if "fsx:DeleteFileSystem" in s["Action"])
+    assert delete["Resource"]["Fn::Join"][1][-1] == ":file-system/*"
+    key_arn = {"Fn::GetAtt": [logical_id(template, "AWS::KMS::Key", "LustreKey"), "Arn"]}
+    assert any(s["Resource"] == key_arn and "kms:CreateGrant" in s["Action"] for s in statements)
+
+
+def test_the_security_group_admits_exactly_lustre_from_the_cluster_and_itself(
+    template: dict[str, Any],
+) -> None:
+    group = logical_id(template, "AWS::EC2::SecurityGroup", "Lustre/SecurityGroup")
+    expected = {(*ports, peer) for ports in LUSTRE_RULES for peer in ("cluster", "self")}
+    assert security_group_rules(template, group) == expected
+    assert security_group_rules(template, group, egress=True) == expected
+
+
+def test_the_cluster_security_group_admits_lustre_back_from_the_file_servers(
+    template: dict[str, Any],
+) -> None:
+    group = logical_id(template, "AWS::EC2::SecurityGroup", "Lustre/SecurityGroup")
+    back = {
+        (r["Properties"]["IpProtocol"], r["Properties"]["FromPort"], r["Properties"]["ToPort"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+        and r["Properties"]["SourceSecurityGroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
+        and r["Properties"]["GroupId"].get("Fn::GetAtt", [None, None])[1] == "ClusterSecurityGroupId"
+    }
+    assert back == LUSTRE_RULES
+
+
+def test_the_persistent_class_has_the_documented_parameters_and_flock(driver: FsxLustreCsiDriver) -> None:
+    manifest = driver.storage_classes["lustre"]
+    assert manifest["provisioner"] == "fsx.csi.aws.com"
+    assert manifest["mountOptions"] == ["flock"]
+    assert manifest["reclaimPolicy"] == "Retain"
+    parameters = manifest["parameters"]
+    assert set(parameters) == {
+        "subnetId",
+        "securityGroupIds",
+        "deploymentType",
+        "perUnitStorageThroughput",
+        "dataCompressionType",
+        "kmsKeyId",
+    }
+    assert parameters["deploymentType"] == "PERSISTENT_2"
+    assert parameters["perUnitStorageThroughput"] == "250"
+    assert parameters["dataCompressionType"] == "LZ4"
+
+
+def test_the_class_uses_one_node_subnet_and_the_driver_s_security_group(template: dict[str, Any]) -> None:
+    subnet = logical_id(template, "AWS::EC2::Subnet", "VpcPrivateSubnet1")
+    group = logical_id(template, "AWS::EC2::SecurityGroup", "Lustre/SecurityGroup")
+    manifests = [
+        str(r["Properties"]["Manifest"])
+        for r in template["Resources"].values()
+        if r["Type"] == "Custom::AWSCDK-EKS-KubernetesResource" and "fsx.csi.aws.com" in str(r["Properties"])
+    ]
+    assert len(manifests) == 2
+    assert all(f"'Ref': '{subnet}'" in m and f"'Fn::GetAtt': ['{group}', 'GroupId']" in m for m in manifests)
+
+
+def test_a_scratch_class_has_no_throughput_key_or_flock(driver: FsxLustreCsiDriver) -> None:
+    manifest = driver.storage_classes["scratch"]
+    assert "mountOptions" not in manifest
+    assert manifest["parameters"]["deploymentType"] == "SCRATCH_2"
+    assert manifest["parameters"]["dataCompressionType"] == "NONE"
+    assert "perUnitStorageThroughput" not in manifest["parameters"]
+    assert "kmsKeyId" not in manifest["parameters"]
+
+
+def test_a_class_takes_one_subnet_given_directly(
+    built: tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]],
+) -> None:
+    driver, cluster, _ = built
+    subnet = cluster.vpc.private_subnets[1]
+    driver.add_storage_class(FsxLustreStorageClass(name="lustre-b", subnet=subnet))
+    assert driver.storage_classes["lustre-b"]["parameters"]["subnetId"] == subnet.subnet_id
+
+
+@pytest.mark.parametrize(
+    ("selection", "count"),
+    [
+        (ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS), 2),
+        (ec2.SubnetSelection(subnets=[]), 0),
+    ],
+)
+def test_a_lustre_class_without_exactly_one_subnet_is_refused(
+    driver: FsxLustreCsiDriver, selection: ec2.SubnetSelection, count: int
+) -> None:
+    with pytest.raises(
+        ValueError,
+        match=rf"FsxLustreCsiDriver 'Storage/Lustre': storage_class.subnet='a selection matching {count} "
+        r"subnets' is invalid: exactly one subnet",
+    ):
+        driver.add_storage_class(FsxLustreStorageClass(name=f"bad-{count}", subnet=selection))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"deployment_type": "SCRATCH_2", "per_unit_storage_throughput": 125},
+            r"per_unit_storage_throughput=125 is invalid: not set: SCRATCH_2 has no per-unit throughput",
+        ),
+        (
+            {"deployment_type": "PERSISTENT_2", "per_unit_storage_throughput": 200},
+            r"per_unit_storage_throughput=200 is invalid: for PERSISTENT_2 one of \[125, 250, 500, 1000\]",
+        ),
+        (
+            {"deployment_type": "PERSISTENT_1", "per_unit_storage_throughput": 125},
+            r"per_unit_storage_throughput=125 is invalid: for PERSISTENT_1 one of \[50, 100, 200\]",
+        ),
+        ({"deployment_type": "PERSISTENT_3"}, r"deployment_type='PERSISTENT_3' is invalid"),
+        ({"data_compression": "GZIP"}, r"data_compression='GZIP' is invalid: one of \['LZ4', 'NONE'\]"),
+        ({"name": "Lustre"}, r"name='Lustre' is invalid: a DNS-1123 subdomain"),
+    ],
+)
+def test_bad_lustre_storage_class_options_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FsxLustreStorageClass(**{"name": "lustre", **kwargs})
+
+
+def test_a_kms_key_on_a_scratch_class_is_refused(driver: FsxLustreCsiDriver) -> None:
+    key = kms.Key.from_key_arn(driver, "Imported", "arn:aws:kms:eu-west-1:111111111111:key/abc")
+    with pytest.raises(
+        ValueError, match=r"kms_key=.* is invalid: not set: SCRATCH_1 file systems use the FSx"
+    ):
+        FsxLustreStorageClass(name="s", deployment_type="SCRATCH_1", kms_key=key)

@@ -1,0 +1,219 @@
+"""FsxOntapCsiDriver, OntapStorageClass and the TridentBackendConfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
+
+from cdk_containers.constructs.eks import EksCluster
+from cdk_containers.constructs.storage import FsxOntapCsiDriver, OntapStorageClass
+from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]:
+    stack, cluster = storage_stack()
+    key = kms.Key(stack, "OntapKey", enable_key_rotation=True)
+    driver = FsxOntapCsiDriver(stack, "Ontap", cluster=cluster, kms_key=key, storage_capacity_gib=2048)
+    driver.add_storage_class(OntapStorageClass(name="ontap-nas"))
+    return driver, cluster, Template.from_stack(stack).to_json()
+
+
+@pytest.fixture(scope="module")
+def template(built: tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]) -> dict[str, Any]:
+    return built[2]
+
+
+@pytest.fixture(scope="module")
+def driver(built: tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]) -> FsxOntapCsiDriver:
+    return built[0]
+
+
+def _resource(template: dict[str, Any], resource_type: str, fragment: str) -> dict[str, Any]:
+    resource: dict[str, Any] = template["Resources"][logical_id(template, resource_type, fragment)]
+    return resource
+
+
+def test_the_trident_add_on_exists_and_depends_on_the_node_group_and_its_pod_identity(
+    template: dict[str, Any],
+) -> None:
+    addon = _resource(template, "AWS::EKS::Addon", "NetappTridentOperatorAddon")
+    assert addon["Properties"]["AddonName"] == "netapp_trident-operator"
+    assert logical_id(template, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
+    assert logical_id(template, "AWS::EKS::PodIdentityAssociation", "TridentController") in addon["DependsOn"]
+
+
+def test_trident_s_service_account_gets_a_customer_managed_policy_through_pod_identity(
+    template: dict[str, Any],
+) -> None:
+    role_id = logical_id(template, "AWS::IAM::Role", "Ontap/TridentRole")
+    association = _resource(template, "AWS::EKS::PodIdentityAssociation", "TridentController")["Properties"]
+    assert (association["Namespace"], association["ServiceAccount"]) == ("trident", "trident-controller")
+    assert association["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert "ManagedPolicyArns" not in template["Resources"][role_id]["Properties"]
+    policy = _resource(template, "AWS::IAM::ManagedPolicy", "Ontap/TridentPolicy")["Properties"]
+    assert policy["Roles"] == [{"Ref": role_id}]
+
+
+def test_trident_may_read_only_the_svm_secret_and_write_only_this_file_system_s_volumes(
+    template: dict[str, Any],
+) -> None:
+    file_system = logical_id(template, "AWS::FSx::FileSystem", "Ontap/FileSystem")
+    svm_secret = logical_id(template, "AWS::SecretsManager::Secret", "Ontap/SvmAdminSecret")
+    statements = _resource(template, "AWS::IAM::ManagedPolicy", "Ontap/TridentPolicy")["Properties"][
+        "PolicyDocument"
+    ]["Statement"]
+    secret = next(s for s in statements if s["Action"] == "secretsmanager:GetSecretValue")
+    assert secret["Resource"] == {"Ref": svm_secret}
+    writes = next(s for s in statements if "fsx:CreateVolume" in s["Action"])
+    assert {"fsx:CreateVolume", "fsx:DeleteVolume", "fsx:UpdateVolume"} <= set(writes["Action"])
+    assert all({"Ref": file_system} in arn["Fn::Join"][1] for arn in writes["Resource"])
+    reads = next(s for s in statements if s["Resource"] == "*")
+    assert all(action.startswith("fsx:Describe") for action in reads["Action"])
+
+
+def test_the_file_system_is_encrypted_with_the_key_backed_up_and_retained(template: dict[str, Any]) -> None:
+    file_system = _resource(template, "AWS::FSx::FileSystem", "Ontap/FileSystem")
+    properties = file_system["Properties"]
+    assert properties["KmsKeyId"] == {"Ref": logical_id(template, "AWS::KMS::Key", "OntapKey")}
+    assert properties["FileSystemType"] == "ONTAP"
+    assert properties["StorageCapacity"] == 2048
+    ontap = properties["OntapConfiguration"]
+    assert (ontap["DeploymentType"], ontap["ThroughputCapacity"]) == ("MULTI_AZ_1", 128)
+    assert ontap["AutomaticBackupRetentionDays"] == 7
+    assert len(properties["SubnetIds"]) == 2
+    assert ontap["PreferredSubnetId"] == properties["SubnetIds"][0]
+    assert len(ontap["RouteTableIds"]) == 2
+    assert (file_system["DeletionPolicy"], file_system["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    svm = _resource(template, "AWS::FSx::StorageVirtualMachine", "Ontap/Svm")
+    assert (svm["DeletionPolicy"], svm["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_admin_passwords_are_generated_secrets_passed_as_dynamic_references(template: dict[str, Any]) -> None:
+    admin = logical_id(template, "AWS::SecretsManager::Secret", "Ontap/AdminSecret")
+    svm_admin = logical_id(template, "AWS::SecretsManager::Secret", "Ontap/SvmAdminSecret")
+    password = _resource(template, "AWS::FSx::FileSystem", "Ontap/FileSystem")["Properties"][
+        "OntapConfiguration"
+    ]["FsxAdminPassword"]
+    assert password == {
+        "Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": admin}, ":SecretString:password::}}"]]
+    }
+    svm_password = _resource(template, "AWS::FSx::StorageVirtualMachine", "Ontap/Svm")["Properties"][
+        "SvmAdminPassword"
+    ]
+    assert svm_password == {
+        "Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": svm_admin}, ":SecretString:password::}}"]]
+    }
+    generated = template["Resources"][svm_admin]["Properties"]["GenerateSecretString"]
+    assert generated["SecretStringTemplate"] == '{"username": "vsadmin"}'
+    assert generated["GenerateStringKey"] == "password"
+    assert template["Resources"][svm_admin]["DeletionPolicy"] == "Retain"
+
+
+def test_the_security_group_admits_exactly_nfs_and_the_ontap_api_from_the_cluster(
+    template: dict[str, Any],
+) -> None:
+    group = logical_id(template, "AWS::EC2::SecurityGroup", "Ontap/SecurityGroup")
+    nfs = {
+        (protocol, port, port, "cluster")
+        for port in (111, 635, 2049, 4045, 4046)
+        for protocol in ("tcp", "udp")
+    }
+    assert security_group_rules(template, group) == {*nfs, ("tcp", 443, 443, "cluster")}
+    assert security_group_rules(template, group, egress=True) == {("icmp", 252, 86, "255.255.255.255/32")}
+
+
+def test_the_trident_backend_names_the_svm_file_system_and_secret(driver: FsxOntapCsiDriver) -> None:
+    backend = driver.backend_manifest
+    assert backend["apiVersion"] == "trident.netapp.io/v1"
+    assert backend["kind"] == "TridentBackendConfig"
+    assert backend["metadata"] == {"name": "fsx-ontap-nas", "namespace": "trident"}
+    spec = backend["spec"]
+    assert spec["version"] == 1
+    assert spec["storageDriverName"] == "ontap-nas"
+    assert spec["svm"] == "eks"
+    assert spec["backendName"] == "fsx-ontap-nas"
+    assert spec["aws"]["fsxFilesystemID"] == driver.file_system.ref
+    assert spec["credentials"] == {"name": driver.svm_admin_secret.secret_arn, "type": "awsarn"}
+    assert "password" not in str(spec).lower().replace("credentials", "")
+
+
+def test_the_trident_backend_is_applied_after_the_add_on_and_the_svm(template: dict[str, Any]) -> None:
+    backend = next(
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+        and "TridentBackendConfig" in str(r["Properties"])
+    )
+    assert logical_id(template, "AWS::EKS::Addon", "NetappTridentOperatorAddon") in backend["DependsOn"]
+    assert logical_id(template, "AWS::FSx::StorageVirtualMachine", "Ontap/Svm") in backend["DependsOn"]
+
+
+def test_the_storage_class_uses_trident_on_this_backend(driver: FsxOntapCsiDriver) -> None:
+    manifest = driver.storage_classes["ontap-nas"]
+    assert manifest["provisioner"] == "csi.trident.netapp.io"
+    assert manifest["parameters"] == {
+        "backendType": "ontap-nas",
+        "storagePools": "fsx-ontap-nas:.*",
+        "provisioningType": "thin",
+        "snapshots": "true",
+    }
+    assert manifest["reclaimPolicy"] == "Retain"
+    assert manifest["allowVolumeExpansion"] is True
+
+
+@pytest.fixture(scope="module")
+def spare_cluster() -> EksCluster:
+    return storage_stack()[1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"storage_capacity_gib": 1023},
+            r"storage_capacity_gib=1023 is invalid: an integer from 1024 to 196608",
+        ),
+        (
+            {"throughput_capacity": 100},
+            r"throughput_capacity=100 is invalid: for MULTI_AZ_1 one of \[128, 256, 512, 1024, 2048, 4096\]",
+        ),
+        (
+            {"deployment_type": "MULTI_AZ_2", "throughput_capacity": 128},
+            r"throughput_capacity=128 is invalid: for MULTI_AZ_2 one of \[384, 768, 1536, 3072, 6144\]",
+        ),
+        ({"deployment_type": "MULTI_AZ_3"}, r"deployment_type='MULTI_AZ_3' is invalid"),
+        ({"automatic_backup_retention_days": 91}, r"automatic_backup_retention_days=91 is invalid"),
+        ({"backend_name": "Fsx_Backend"}, r"backend_name='Fsx_Backend' is invalid: a DNS-1123 subdomain"),
+        ({"svm_name": "my-svm"}, r"svm_name='my-svm' is invalid: 1 to 47 letters, digits and underscores"),
+    ],
+)
+def test_bad_ontap_arguments_are_refused(
+    spare_cluster: EksCluster, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"FsxOntapCsiDriver 'Storage/Ontap': " + message):
+        FsxOntapCsiDriver(spare_cluster.node.scope, "Ontap", cluster=spare_cluster, **kwargs)
+
+
+def test_a_single_az_2_file_system_sets_throughput_per_ha_pair(spare_cluster: EksCluster) -> None:
+    driver = FsxOntapCsiDriver(
+        spare_cluster.node.scope,
+        "SingleAz2",
+        cluster=spare_cluster,
+        deployment_type="SINGLE_AZ_2",
+        throughput_capacity=1536,
+        backend_name="single-az",
+    )
+    ontap = driver.file_system.ontap_configuration
+    assert ontap.throughput_capacity_per_ha_pair == 1536  # type: ignore[union-attr]
+    assert ontap.ha_pairs == 1  # type: ignore[union-attr]
+    assert ontap.throughput_capacity is None  # type: ignore[union-attr]
+    assert len(driver.file_system.subnet_ids) == 1
+
+
+def test_bad_ontap_storage_class_options_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"OntapStorageClass 'ontap': provisioning_type='fat' is invalid"):
+        OntapStorageClass(name="ontap", provisioning_type="fat")
