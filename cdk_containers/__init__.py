@@ -34,6 +34,16 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.storage import (
+    EbsCsiDriver,
+    EbsStorageClass,
+    EfsCsiDriver,
+    EfsStorageClass,
+    FsxLustreCsiDriver,
+    FsxLustreStorageClass,
+    FsxOntapCsiDriver,
+    OntapStorageClass,
+)
 
 __all__ = [
     "__version__",
@@ -55,4 +65,12 @@ __all__ = [
     "SelfManagedNodeGroup",
     "SelfManagedNodeGroupOptions",
     "Taint",
+    "EbsCsiDriver",
+    "EbsStorageClass",
+    "EfsCsiDriver",
+    "EfsStorageClass",
+    "FsxLustreCsiDriver",
+    "FsxLustreStorageClass",
+    "FsxOntapCsiDriver",
+    "OntapStorageClass",
 ]

@@ -29,6 +29,16 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.storage import (
+    EbsCsiDriver,
+    EbsStorageClass,
+    EfsCsiDriver,
+    EfsStorageClass,
+    FsxLustreCsiDriver,
+    FsxLustreStorageClass,
+    FsxOntapCsiDriver,
+    OntapStorageClass,
+)
 
 __all__: list[str] = [
     "APP_RUNNER_CPU_MEMORY",
@@ -54,4 +64,12 @@ __all__: list[str] = [
     "SelfManagedNodeGroup",
     "SelfManagedNodeGroupOptions",
     "Taint",
+    "EbsCsiDriver",
+    "EbsStorageClass",
+    "EfsCsiDriver",
+    "EfsStorageClass",
+    "FsxLustreCsiDriver",
+    "FsxLustreStorageClass",
+    "FsxOntapCsiDriver",
+    "OntapStorageClass",
 ]

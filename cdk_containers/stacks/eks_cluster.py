@@ -20,6 +20,7 @@ from cdk_containers.constructs.eks import (
     Taint,
 )
 from cdk_containers.constructs.eks._node_role import acknowledge_pull_grants
+from cdk_containers.stacks._storage_example import add_example_storage
 
 __all__ = ["EksClusterStack"]
 
@@ -94,3 +95,7 @@ class EksClusterStack(Stack):
         if pull_repositories:
             for role in self.eks.node_roles:
                 acknowledge_pull_grants(role)
+
+        # Storage (issue 5): the four CSI drivers, one StorageClass each. See docs/storage.md.
+        self.storage = add_example_storage(self.eks)
+        """EBS, EFS, FSx for Lustre and FSx for ONTAP drivers and their StorageClasses."""

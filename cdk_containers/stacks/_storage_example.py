@@ -1,0 +1,65 @@
+"""The storage part of the EKS example: all four CSI drivers, one StorageClass each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_containers.constructs.storage import (
+    EbsCsiDriver,
+    EfsCsiDriver,
+    EfsStorageClass,
+    FsxLustreCsiDriver,
+    FsxLustreStorageClass,
+    FsxOntapCsiDriver,
+    OntapStorageClass,
+    StorageCluster,
+)
+
+__all__ = ["ExampleStorage", "add_example_storage"]
+
+
+@dataclass(frozen=True)
+class ExampleStorage:
+    """The drivers :func:`add_example_storage` created."""
+
+    key: kms.Key
+    ebs: EbsCsiDriver
+    efs: EfsCsiDriver
+    lustre: FsxLustreCsiDriver
+    ontap: FsxOntapCsiDriver
+
+
+def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
+    """Install EBS, EFS, FSx for Lustre and FSx for ONTAP on ``cluster``, under ``<stack>/Storage``.
+
+    * EBS: the driver's default class ``gp3`` (encrypted, the cluster default);
+    * EFS: class ``efs`` (one access point per claim under ``/dynamic``), and a
+      static PersistentVolume ``efs-static`` that Fargate pods can claim;
+    * FSx for Lustre: class ``lustre`` (PERSISTENT_2, LZ4, the example's KMS key);
+    * FSx for ONTAP: a 1024 GiB Multi-AZ file system encrypted with the
+      example's KMS key, Trident, and class ``ontap-nas``.
+
+    Args:
+        cluster: The ``EksCluster``; it needs a node group.
+    """
+    scope = Construct(Stack.of(cluster.cluster), "Storage")
+    key = kms.Key(
+        scope,
+        "FileSystemKey",
+        description="Encrypts the example's FSx for Lustre and FSx for ONTAP file systems",
+        enable_key_rotation=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    ebs = EbsCsiDriver(scope, "Ebs", cluster=cluster)
+    efs_driver = EfsCsiDriver(scope, "Efs", cluster=cluster)
+    efs_driver.add_storage_class(EfsStorageClass(name="efs", base_path="/dynamic"))
+    efs_driver.add_static_volume("efs-static")
+    lustre = FsxLustreCsiDriver(scope, "Lustre", cluster=cluster)
+    lustre.add_storage_class(FsxLustreStorageClass(name="lustre", kms_key=key))
+    ontap = FsxOntapCsiDriver(scope, "Ontap", cluster=cluster, kms_key=key)
+    ontap.add_storage_class(OntapStorageClass(name="ontap-nas"))
+    return ExampleStorage(key=key, ebs=ebs, efs=efs_driver, lustre=lustre, ontap=ontap)

@@ -1,0 +1,209 @@
+"""The storage part of EksClusterStack: four CSI drivers, one StorageClass each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cdk_containers.testing import SynthResult
+from tests.constructs.test_storage_common import logical_id, security_group_rules
+
+#: add-on name -> (namespace, service account, construct id of the association)
+DRIVERS = {
+    "aws-ebs-csi-driver": ("kube-system", "ebs-csi-controller-sa", "EbsCsiController"),
+    "aws-efs-csi-driver": ("kube-system", "efs-csi-controller-sa", "EfsCsiController"),
+    "aws-fsx-csi-driver": ("kube-system", "fsx-csi-controller-sa", "FsxCsiController"),
+    "netapp_trident-operator": ("trident", "trident-controller", "TridentController"),
+}
+
+
+@pytest.fixture(scope="module")
+def template(example_synth: SynthResult) -> dict[str, Any]:
+    return example_synth.template_json("EksClusterStack")
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def _kubernetes_manifests(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Kubernetes resources whose manifest is plain JSON, parsed; by logical id."""
+    found = {}
+    for key, resource in _of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").items():
+        manifest = resource["Properties"]["Manifest"]
+        if isinstance(manifest, str):
+            found[key] = json.loads(manifest)[0]
+        else:  # joined with tokens: keep the literal parts only, enough to find kinds and names
+            parts = manifest["Fn::Join"][1]
+            found[key] = {"_joined": "".join(p if isinstance(p, str) else json.dumps(p) for p in parts)}
+    return found
+
+
+def storage_part(template: dict[str, Any]) -> dict[str, Any]:
+    """The storage resources of the stack: everything under ``Storage/``, the four add-ons, their
+    Pod Identity associations and the Kubernetes objects the drivers add to the cluster."""
+    associations = {construct_id for _, _, construct_id in DRIVERS.values()}
+    storage_manifests = ("StorageClass", "EfsVolume", "TridentBackend")
+    selected = {}
+    for key, resource in template["Resources"].items():
+        if (
+            key.startswith("Storage")
+            or (resource["Type"] == "AWS::EKS::Addon" and resource["Properties"]["AddonName"] in DRIVERS)
+            or (
+                resource["Type"] == "AWS::EKS::PodIdentityAssociation" and any(a in key for a in associations)
+            )
+            or (
+                resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+                and any(key.startswith(f"Eks{m}") for m in storage_manifests)
+            )
+        ):
+            selected[key] = resource
+    return {"Resources": selected}
+
+
+def test_the_storage_part_of_the_stack_matches_its_snapshot(
+    template: dict[str, Any], cdk_snapshot: Any
+) -> None:
+    assert storage_part(template) == cdk_snapshot
+
+
+@pytest.mark.parametrize("addon_name", sorted(DRIVERS))
+def test_each_driver_add_on_depends_on_every_node_group_and_its_pod_identity(
+    template: dict[str, Any], addon_name: str
+) -> None:
+    addon_id, addon = next(
+        (k, v)
+        for k, v in _of_type(template, "AWS::EKS::Addon").items()
+        if v["Properties"]["AddonName"] == addon_name
+    )
+    depends_on = set(addon["DependsOn"])
+    node_groups = set(_of_type(template, "AWS::EKS::Nodegroup")) | set(
+        _of_type(template, "AWS::AutoScaling::AutoScalingGroup")
+    )
+    assert node_groups, "the example has node groups"
+    assert node_groups <= depends_on, f"{addon_id} does not wait for {node_groups - depends_on}"
+    association = logical_id(template, "AWS::EKS::PodIdentityAssociation", DRIVERS[addon_name][2])
+    assert association in depends_on
+
+
+@pytest.mark.parametrize("addon_name", sorted(DRIVERS))
+def test_each_controller_service_account_is_bound_to_a_pod_identity_role(
+    template: dict[str, Any], addon_name: str
+) -> None:
+    namespace, service_account, construct_id = DRIVERS[addon_name]
+    association = template["Resources"][
+        logical_id(template, "AWS::EKS::PodIdentityAssociation", construct_id)
+    ]
+    assert association["Properties"]["Namespace"] == namespace
+    assert association["Properties"]["ServiceAccount"] == service_account
+    role_id = association["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+        }
+    ]
+
+
+def _managed_policy_names(template: dict[str, Any], role_fragment: str) -> list[str]:
+    role = template["Resources"][logical_id(template, "AWS::IAM::Role", role_fragment)]["Properties"]
+    return [arn["Fn::Join"][1][-1].rsplit("/", 1)[-1] for arn in role.get("ManagedPolicyArns", [])]
+
+
+def test_ebs_and_efs_controllers_have_their_aws_managed_policies(template: dict[str, Any]) -> None:
+    assert _managed_policy_names(template, "StorageEbsControllerRole") == ["AmazonEBSCSIDriverPolicy"]
+    assert _managed_policy_names(template, "StorageEfsControllerRole") == ["AmazonEFSCSIDriverPolicy"]
+
+
+def test_the_fsx_controller_can_create_file_systems_with_the_stack_key(template: dict[str, Any]) -> None:
+    policy = template["Resources"][logical_id(template, "AWS::IAM::Policy", "StorageLustreControllerRole")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"fsx:CreateFileSystem", "fsx:DeleteFileSystem", "kms:CreateGrant"} <= actions
+    key = logical_id(template, "AWS::KMS::Key", "StorageFileSystemKey")
+    assert any(s["Resource"] == {"Fn::GetAtt": [key, "Arn"]} for s in statements)
+
+
+def test_trident_has_a_customer_managed_policy_reading_only_the_svm_secret(template: dict[str, Any]) -> None:
+    policy = template["Resources"][
+        logical_id(template, "AWS::IAM::ManagedPolicy", "StorageOntapTridentPolicy")
+    ]
+    assert policy["Properties"]["Roles"] == [
+        {"Ref": logical_id(template, "AWS::IAM::Role", "StorageOntapTridentRole")}
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    secret = next(s for s in statements if s["Action"] == "secretsmanager:GetSecretValue")
+    assert secret["Resource"] == {
+        "Ref": logical_id(template, "AWS::SecretsManager::Secret", "StorageOntapSvmAdminSecret")
+    }
+
+
+def test_backing_file_systems_are_encrypted_and_retained(template: dict[str, Any]) -> None:
+    key = logical_id(template, "AWS::KMS::Key", "StorageFileSystemKey")
+    assert template["Resources"][key]["Properties"]["EnableKeyRotation"] is True
+    efs = template["Resources"][logical_id(template, "AWS::EFS::FileSystem", "StorageEfsFileSystem")]
+    assert efs["Properties"]["Encrypted"] is True
+    ontap = template["Resources"][logical_id(template, "AWS::FSx::FileSystem", "StorageOntapFileSystem")]
+    assert ontap["Properties"]["KmsKeyId"] == {"Ref": key}
+    svm = template["Resources"][logical_id(template, "AWS::FSx::StorageVirtualMachine", "StorageOntapSvm")]
+    for resource in (template["Resources"][key], efs, ontap, svm):
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_no_password_is_in_the_template_in_plain_text(template: dict[str, Any]) -> None:
+    ontap = template["Resources"][logical_id(template, "AWS::FSx::FileSystem", "StorageOntapFileSystem")]
+    svm = template["Resources"][logical_id(template, "AWS::FSx::StorageVirtualMachine", "StorageOntapSvm")]
+    for value in (
+        ontap["Properties"]["OntapConfiguration"]["FsxAdminPassword"],
+        svm["Properties"]["SvmAdminPassword"],
+    ):
+        assert value["Fn::Join"][1][0] == "{{resolve:secretsmanager:"
+
+
+def test_storage_security_groups_admit_exactly_the_protocol_ports_from_the_cluster(
+    template: dict[str, Any],
+) -> None:
+    efs = logical_id(template, "AWS::EC2::SecurityGroup", "StorageEfsSecurityGroup")
+    assert security_group_rules(template, efs) == {("tcp", 2049, 2049, "cluster")}
+    lustre = logical_id(template, "AWS::EC2::SecurityGroup", "StorageLustreSecurityGroup")
+    lnet = {("tcp", 988, 988), ("tcp", 1018, 1023)}
+    assert security_group_rules(template, lustre) == {
+        (*p, peer) for p in lnet for peer in ("cluster", "self")
+    }
+    ontap = logical_id(template, "AWS::EC2::SecurityGroup", "StorageOntapSecurityGroup")
+    nfs = {
+        (proto, port, port, "cluster") for port in (111, 635, 2049, 4045, 4046) for proto in ("tcp", "udp")
+    }
+    assert security_group_rules(template, ontap) == {*nfs, ("tcp", 443, 443, "cluster")}
+
+
+def test_efs_has_a_mount_target_in_each_node_subnet(template: dict[str, Any]) -> None:
+    targets = _of_type(template, "AWS::EFS::MountTarget")
+    assert len(targets) == 2
+    assert len({json.dumps(t["Properties"]["SubnetId"], sort_keys=True) for t in targets.values()}) == 2
+
+
+def test_one_storage_class_per_driver_plus_the_trident_backend_and_a_static_efs_volume(
+    template: dict[str, Any],
+) -> None:
+    rendered = [json.dumps(m) for m in _kubernetes_manifests(template).values()]
+    for provisioner in ("ebs.csi.aws.com", "efs.csi.aws.com", "fsx.csi.aws.com", "csi.trident.netapp.io"):
+        classes = [m for m in rendered if "StorageClass" in m and provisioner in m]
+        assert len(classes) == 1, provisioner
+    assert sum("TridentBackendConfig" in m for m in rendered) == 1
+    assert sum("PersistentVolume" in m and "efs-static" in m for m in rendered) == 1
+
+
+def test_the_ebs_default_class_is_the_cluster_default(template: dict[str, Any]) -> None:
+    plain = [m for m in _kubernetes_manifests(template).values() if m.get("kind") == "StorageClass"]
+    gp3 = next(m for m in plain if m["metadata"]["name"] == "gp3")
+    assert gp3["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert gp3["parameters"] == {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
+    defaults = [m for m in plain if m["metadata"].get("annotations")]
+    assert len(defaults) == 1
