@@ -1,0 +1,153 @@
+"""EKS argument validation and the nodeadm user data builder (no synthesis needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+
+from cdk_containers.constructs.eks import (
+    AmiType,
+    EksCluster,
+    FargateSelector,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroupOptions,
+    Taint,
+)
+from cdk_containers.constructs.eks._user_data import nodeadm_user_data
+from tests.conftest import make_app
+
+
+@pytest.fixture(scope="module")
+def cluster() -> EksCluster:
+    stack = Stack(make_app(), "V")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    return EksCluster(stack, "Eks", vpc=vpc)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"min_size": 3, "max_size": 2}, r"max_size=2 is invalid: an integer >= 1 and >= min_size \(3\)"),
+        (
+            {"min_size": 1, "max_size": 3, "desired_size": 5},
+            r"desired_size=5 is invalid: an integer from min_size",
+        ),
+        ({"instance_types": []}, r"instance_types=\[\] is invalid: a non-empty list"),
+        (
+            {"instance_types": ["m6i.large"], "ami_type": AmiType.AL2023_ARM_64_STANDARD},
+            r"'m6i.large' is invalid: it is x86_64",
+        ),
+        ({"instance_types": ["m7g.large"]}, r"'m7g.large' is invalid: it is ARM64 \(Graviton\)"),
+        (
+            {"ami_type": AmiType.AL2023_X86_64_NVIDIA},
+            r"'m7i.large' is invalid: ami_type AL2023_X86_64_NVIDIA needs an NVIDIA GPU",
+        ),
+        (
+            {"taints": [Taint(key="gpu", effect="NoScheduleAtAll")]},
+            r"taints.effect='NoScheduleAtAll' is invalid: one of NoSchedule",
+        ),
+        ({"labels": {"bad key!": "x"}}, r"labels='bad key!' is invalid: label keys"),
+        ({"labels": {"team": "not ok"}}, r"labels\['team'\]='not ok' is invalid: a label value"),
+        (
+            {"ami_type": AmiType.AL2_X86_64},
+            r"ami_type=.AL2_X86_64. is invalid: AL2023 or Bottlerocket: EKS has no AL2 AMIs for Kubernetes 1.36",  # noqa: E501
+        ),
+    ],
+)
+def test_bad_node_group_options_are_refused_with_a_clear_error(
+    cluster: EksCluster, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"ManagedNodeGroup 'V/Eks/Bad'.*" + message):
+        cluster.add_managed_node_group("Bad", ManagedNodeGroupOptions(**options))
+    with pytest.raises(ValueError, match=r"SelfManagedNodeGroup 'V/Eks/Bad'.*" + message):
+        cluster.add_self_managed_node_group("Bad", SelfManagedNodeGroupOptions(**options))
+
+
+def test_a_gpu_ami_on_a_gpu_instance_is_accepted(cluster: EksCluster) -> None:
+    options = ManagedNodeGroupOptions(ami_type=AmiType.AL2023_X86_64_NVIDIA, instance_types=["g5.xlarge"])
+    assert options.problems(kubernetes_version="1.36") == []
+
+
+@pytest.mark.parametrize(
+    ("selectors", "message"),
+    [
+        ([], r"selectors=\[\] is invalid: 1 to 5 FargateSelector"),
+        ([FargateSelector(namespace=f"ns{i}") for i in range(6)], r"selectors=.* is invalid: 1 to 5"),
+    ],
+)
+def test_a_fargate_profile_needs_one_to_five_selectors(
+    cluster: EksCluster, selectors: list[FargateSelector], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"FargateProfile 'V/Eks/Bad'.*" + message):
+        cluster.add_fargate_profile("Bad", selectors=selectors)
+
+
+def test_fargate_pods_cannot_go_to_public_subnets(cluster: EksCluster) -> None:
+    with pytest.raises(ValueError, match=r"subnets='PUBLIC' is invalid: private subnets"):
+        cluster.add_fargate_profile(
+            "Bad",
+            selectors=[FargateSelector(namespace="apps")],
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"version": "1.30"},
+            r"version=.1.30. is invalid: a Kubernetes version with an installed kubectl layer: 1.34, 1.35, 1.36",  # noqa: E501
+        ),
+        ({"version": eks.KubernetesVersion.V1_33}, r"version='1.33' is invalid"),
+        (
+            {"public_access_cidrs": ["not-a-cidr"]},
+            r"public_access_cidrs='not-a-cidr' is invalid: IPv4 CIDR blocks",
+        ),
+        ({"public_access_cidrs": ["10.0.0.1/16"]}, r"public_access_cidrs='10.0.0.1/16' is invalid"),
+        (
+            {"public_access_cidrs": ["0.0.0.0/0"]},
+            r"public_access_cidrs='0.0.0.0/0' is invalid: .*allow_public_endpoint_from_anywhere=True",
+        ),
+        ({"service_ipv4_cidr": "8.8.0.0/16"}, r"service_ipv4_cidr='8.8.0.0/16' is invalid"),
+    ],
+)
+def test_bad_cluster_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
+    stack = Stack(make_app(), "C")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    with pytest.raises(ValueError, match=r"EksCluster 'C/Eks'.*" + message):
+        EksCluster(stack, "Eks", vpc=vpc, **kwargs)
+
+
+def test_the_nodeadm_user_data_is_a_mime_multipart_node_config() -> None:
+    stack = Stack(make_app(), "U")
+    cfn = ec2.CfnVPC(stack, "X", cidr_block="10.0.0.0/16")  # any resource gives a token to resolve
+    text = nodeadm_user_data(
+        cluster_name="demo",
+        api_server_endpoint="https://ABC.gr7.eu-west-1.eks.amazonaws.com",
+        certificate_authority=cfn.attr_cidr_block,
+        service_cidr="172.20.0.0/16",
+        labels={"team": "web", "tier": "front"},
+        taints=[Taint(key="dedicated", value="batch"), Taint(key="spot", effect="PreferNoSchedule")],
+    )
+    resolved = stack.resolve(text)
+    assert resolved == {
+        "Fn::Join": [
+            "",
+            [
+                'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="//"\n\n--//\n'
+                "Content-Type: application/node.eks.aws\n\n---\napiVersion: node.eks.aws/v1alpha1\n"
+                "kind: NodeConfig\nspec:\n  cluster:\n    name: demo\n"
+                "    apiServerEndpoint: https://ABC.gr7.eu-west-1.eks.amazonaws.com\n"
+                "    certificateAuthority: ",
+                {"Fn::GetAtt": ["X", "CidrBlock"]},
+                "\n    cidr: 172.20.0.0/16\n  kubelet:\n    flags:\n"
+                "      - --node-labels=team=web,tier=front\n"
+                "      - --register-with-taints=dedicated=batch:NoSchedule,spot:PreferNoSchedule\n"
+                "\n--//--\n",
+            ],
+        ]
+    }
