@@ -1,6 +1,7 @@
 # Entry points. Each target sets up what it needs (idempotently) and then runs.
 #   make synth   set up, then synthesize the example app into cdk.out/
-#   make test    set up, then lint, type-check and run the whole test suite
+#   make test    set up, then lint, type-check, run the whole test suite and build the docs strictly
+#   make docs    regenerate the diagrams and generated pages, then build the site into site/
 #   make diff / make deploy   the pinned CDK CLI against your AWS account
 # A fresh machine needs Python 3.11+ and npm; the pinned Node.js 22 and CDK CLI
 # come from package.json, so the Node.js on PATH is never used for synthesis.
@@ -17,7 +18,7 @@ CDK := $(NODE_BIN)/cdk
 PYTEST_ARGS ?=
 CDK_ARGS ?=
 
-.PHONY: setup synth test lint typecheck unit diff deploy clean
+.PHONY: setup synth test lint typecheck unit docs docs-build diff deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,7 +46,19 @@ typecheck: setup
 unit: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+test: lint typecheck unit docs-build
+
+# Regenerate the docs that come from the example app (diagram models and pictures, stack pages,
+# the acknowledgements table), then build the site into site/. Drawing needs Graphviz's `dot`.
+docs: setup
+	@command -v dot >/dev/null || { echo "make docs draws the diagrams with Graphviz, and 'dot' is not on PATH."; \
+	  echo "Install it: sudo apt-get install graphviz   (macOS: brew install graphviz)"; exit 1; }
+	$(BIN)/python -m scripts.docs_gen
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+# The site builds in strict mode (a broken link or a missing page fails); no regeneration, no Graphviz.
+docs-build: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 diff: setup
 	$(CDK) diff
@@ -54,4 +67,4 @@ deploy: setup
 	$(CDK) deploy --all
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist site *.egg-info

@@ -1,0 +1,1 @@
+"""Repository tooling (docs generation); not part of the published package."""
