@@ -1,0 +1,168 @@
+"""EksCluster in its less common shapes: Fargate only, a public endpoint, Bottlerocket nodes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from cdk_containers.constructs.eks import (
+    AmiType,
+    EksCluster,
+    FargateSelector,
+    SelfManagedNodeGroupOptions,
+    Taint,
+)
+from cdk_containers.testing import SynthResult, synthesize
+from tests.conftest import make_app
+
+COREDNS_SELECTOR = FargateSelector(namespace="kube-system", labels={"eks.amazonaws.com/component": "coredns"})
+
+
+def _vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=1,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        ],
+    )
+
+
+def _resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+@pytest.fixture(scope="module")
+def fargate_only() -> SynthResult:
+    """A cluster whose only capacity is Fargate, with a public endpoint open to everyone."""
+    app = make_app()
+    stack = Stack(app, "FargateOnly")
+    cluster = EksCluster(
+        stack,
+        "Eks",
+        vpc=_vpc(stack),
+        public_access_cidrs=["0.0.0.0/0"],
+        allow_public_endpoint_from_anywhere=True,
+    )
+    cluster.add_fargate_profile("System", selectors=[COREDNS_SELECTOR])
+    cluster.add_fargate_profile("Apps", selectors=[FargateSelector(namespace="apps")])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return synthesize(app)
+
+
+def _addon(result: SynthResult, stack: str, name: str) -> dict[str, Any]:
+    addons = _resources_of_type(result.template_json(stack), "AWS::EKS::Addon")
+    (addon,) = [a for a in addons.values() if a["Properties"]["AddonName"] == name]
+    return dict(addon)
+
+
+def test_coredns_runs_on_fargate_when_the_cluster_has_only_fargate(fargate_only: SynthResult) -> None:
+    coredns = _addon(fargate_only, "FargateOnly", "coredns")
+    assert json.loads(coredns["Properties"]["ConfigurationValues"]) == {"computeType": "Fargate"}
+    profiles = _resources_of_type(fargate_only.template_json("FargateOnly"), "AWS::EKS::FargateProfile")
+    assert set(coredns["DependsOn"]) >= set(profiles)
+
+
+def test_a_public_endpoint_from_anywhere_is_acknowledged_only_when_opted_in(
+    fargate_only: SynthResult,
+) -> None:
+    template = fargate_only.template("FargateOnly")
+    template.has_resource_properties(
+        "AWS::EKS::Cluster",
+        {
+            "ResourcesVpcConfig": {
+                "EndpointPublicAccess": True,
+                "EndpointPrivateAccess": True,
+                "PublicAccessCidrs": ["0.0.0.0/0"],
+            }
+        },
+    )
+    cluster_findings = [
+        v
+        for v in fargate_only.violations_of("AwsSolutions", severities=("error", "warning"))
+        if any(path.startswith("FargateOnly/Eks/") for path in v.construct_paths)
+    ]
+    assert cluster_findings == []
+    eks1 = [a for a in fargate_only.acknowledgements if a.rule.endswith("AwsSolutions-EKS1")]
+    assert len(eks1) == 1
+    assert "allow_public_endpoint_from_anywhere=True" in eks1[0].reason
+
+
+def test_a_restricted_public_endpoint_passes_the_nag_pack_without_acknowledging_eks1() -> None:
+    app = make_app()
+    stack = Stack(app, "Restricted")
+    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), public_access_cidrs=["203.0.113.0/24"])
+    cluster.add_self_managed_node_group("Nodes")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    result = synthesize(app)
+    result.template("Restricted").has_resource_properties(
+        "AWS::EKS::Cluster",
+        {"ResourcesVpcConfig": {"EndpointPublicAccess": True, "PublicAccessCidrs": ["203.0.113.0/24"]}},
+    )
+    findings = [
+        v
+        for v in result.violations_of("AwsSolutions", severities=("error", "warning"))
+        if any(path.startswith("Restricted/Eks/") for path in v.construct_paths)
+    ]
+    assert findings == []
+    assert not [a for a in result.acknowledgements if "EKS1" in a.rule]
+
+
+def test_a_fargate_only_cluster_without_a_coredns_profile_fails_synthesis_clearly() -> None:
+    app = make_app()
+    stack = Stack(app, "NoCoreDnsProfile")
+    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack))
+    cluster.add_fargate_profile("Apps", selectors=[FargateSelector(namespace="apps")])
+    with pytest.raises(RuntimeError, match=r"CoreDNS must run on Fargate: add a Fargate profile"):
+        Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def bottlerocket() -> Template:
+    app = make_app()
+    stack = Stack(app, "Bottlerocket")
+    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), version="1.35")
+    cluster.add_self_managed_node_group(
+        "Arm",
+        SelfManagedNodeGroupOptions(
+            ami_type=AmiType.BOTTLEROCKET_ARM_64,
+            instance_types=["m7g.large"],
+            labels={"team": "web"},
+            taints=[Taint(key="dedicated", value="batch", effect="NoExecute")],
+        ),
+    )
+    return Template.from_stack(stack)
+
+
+def _user_data(template: Template) -> str:
+    (launch_template,) = template.find_resources("AWS::EC2::LaunchTemplate").values()
+    user_data = launch_template["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
+    parts = user_data["Fn::Join"][1] if isinstance(user_data, dict) else [user_data]
+    return "".join(p if isinstance(p, str) else json.dumps(p, sort_keys=True) for p in parts)
+
+
+def test_bottlerocket_nodes_get_toml_settings_that_join_the_cluster(bottlerocket: Template) -> None:
+    text = _user_data(bottlerocket)
+    assert text.startswith('[settings.kubernetes]\ncluster-name = "')
+    assert 'api-server = "' in text
+    assert 'cluster-certificate = "' in text
+    assert 'cluster-dns-ip = "172.20.0.10"' in text
+    assert '[settings.kubernetes.node-labels]\n"team" = "web"' in text
+    assert '[settings.kubernetes.node-taints]\n"dedicated" = ["batch:NoExecute"]' in text
+    assert "nodeadm" not in text
+    assert "NodeConfig" not in text
+
+
+def test_bottlerocket_nodes_boot_the_bottlerocket_ami_of_the_cluster_version(bottlerocket: Template) -> None:
+    parameters = bottlerocket.to_json()["Parameters"]
+    defaults = [p.get("Default") for p in parameters.values()]
+    assert "/aws/service/bottlerocket/aws-k8s-1.35/arm64/latest/image_id" in defaults
