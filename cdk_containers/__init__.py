@@ -12,6 +12,11 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
+from cdk_containers.constructs.app_runner import (
+    AppRunnerAutoScaling,
+    AppRunnerHealthCheck,
+    AppRunnerService,
+)
 from cdk_containers.constructs.ecr import (
     ContainerRepository,
     PullThroughCache,
@@ -47,6 +52,9 @@ from cdk_containers.constructs.storage import (
 
 __all__ = [
     "__version__",
+    "AppRunnerAutoScaling",
+    "AppRunnerHealthCheck",
+    "AppRunnerService",
     "ContainerRepository",
     "PullThroughCache",
     "PullThroughCacheRule",

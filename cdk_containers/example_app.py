@@ -10,7 +10,7 @@ import os
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import EksClusterStack, NetworkStack, RegistryStack
+from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -48,5 +48,8 @@ def build_example_app(app: App) -> dict[str, Stack]:
         pull_repositories=[r.repository for r in registry.repositories],
         env=env,
     )
-    stacks: list[Stack] = [network, registry, eks_cluster]
+    app_runner = AppRunnerStack(
+        app, "AppRunnerStack", vpc=network.vpc, repository=registry.api.repository, env=env
+    )
+    stacks: list[Stack] = [network, registry, eks_cluster, app_runner]
     return {stack.stack_name: stack for stack in stacks}
