@@ -17,8 +17,9 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(BIN):$(PATH)
 CDK := $(NODE_BIN)/cdk
 PYTEST_ARGS ?=
 CDK_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: setup synth test lint typecheck unit docs docs-build diff deploy clean
+.PHONY: setup synth test lint typecheck unit docs docs-build bench diff deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -65,6 +66,10 @@ diff: setup
 
 deploy: setup
 	$(CDK) deploy --all
+
+# Synthesis speed, test-suite speed and template economy: prints a table, writes docs/performance.md.
+bench: setup
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist site *.egg-info

@@ -6,7 +6,9 @@ that ``cdk synth`` deploys are exactly the stacks the compliance gates check.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable, Collection
 
 from aws_cdk import App, Environment, Stack
 
@@ -36,20 +38,54 @@ def environment_from(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
-def build_example_app(app: App) -> dict[str, Stack]:
-    """Add every example stack to ``app`` and return them by stack name."""
+def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[str, Stack]:
+    """Add the example stacks to ``app`` and return them by stack name.
+
+    Args:
+        app: The app to add the stacks to.
+        only: Names of the stacks to build; the stacks they reference are built too
+            (``EksClusterStack`` brings ``NetworkStack`` and ``RegistryStack``). ``app.py``
+            takes it from the ``stacks`` context: ``cdk synth -c stacks=RegistryStack``.
+            Defaults to every example stack.
+    """
     env = environment_from(app)
-    network = NetworkStack(app, "NetworkStack", env=env)
-    registry = RegistryStack(app, "RegistryStack", env=env)
-    eks_cluster = EksClusterStack(
-        app,
-        "EksClusterStack",
-        vpc=network.vpc,
-        pull_repositories=[r.repository for r in registry.repositories],
-        env=env,
-    )
-    app_runner = AppRunnerStack(
-        app, "AppRunnerStack", vpc=network.vpc, repository=registry.api.repository, env=env
-    )
-    stacks: list[Stack] = [network, registry, eks_cluster, app_runner]
-    return {stack.stack_name: stack for stack in stacks}
+
+    @functools.cache
+    def network() -> NetworkStack:
+        return NetworkStack(app, "NetworkStack", env=env)
+
+    @functools.cache
+    def registry() -> RegistryStack:
+        return RegistryStack(app, "RegistryStack", env=env)
+
+    @functools.cache
+    def eks_cluster() -> EksClusterStack:
+        return EksClusterStack(
+            app,
+            "EksClusterStack",
+            vpc=network().vpc,
+            pull_repositories=[r.repository for r in registry().repositories],
+            env=env,
+        )
+
+    @functools.cache
+    def app_runner() -> AppRunnerStack:
+        return AppRunnerStack(
+            app, "AppRunnerStack", vpc=network().vpc, repository=registry().api.repository, env=env
+        )
+
+    builders: dict[str, Callable[[], Stack]] = {
+        "NetworkStack": network,
+        "RegistryStack": registry,
+        "EksClusterStack": eks_cluster,
+        "AppRunnerStack": app_runner,
+    }
+    wanted = list(builders) if only is None else list(only)
+    unknown = [name for name in wanted if name not in builders]
+    if unknown or not wanted:
+        raise ValueError(
+            f"build_example_app: only={list(wanted)!r} is invalid: one or more of {', '.join(builders)}"
+        )
+    for name in wanted:
+        builders[name]()
+    return {child.stack_name: child for child in app.node.children if isinstance(child, Stack)}

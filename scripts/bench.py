@@ -1,0 +1,311 @@
+"""Benchmark: synthesis speed, test-suite speed and template economy.
+
+Run with ``make bench`` (after set-up). Prints a table and writes
+``docs/performance.md``. Every figure comes from this one run on this one
+machine; the floor (an empty CDK app) is measured in the same run, so the
+ratios compare like with like.
+
+Usage:
+    python scripts/bench.py [--runs 5] [--output docs/performance.md] [--skip-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NODE_BIN = REPO / "node_modules" / ".bin"
+PYTHON = sys.executable
+
+#: CloudFormation quotas a template is measured against.
+LIMIT_RESOURCES = 500
+LIMIT_TEMPLATE_BYTES = 1_000_000  # 1 MB template body in S3
+LIMIT_OUTPUTS = 200
+LIMIT_PARAMETERS = 200
+
+EMPTY_APP = """
+from aws_cdk import App, CfnOutput, Stack
+app = App()
+stack = Stack(app, "Floor")
+CfnOutput(stack, "Out", value="floor")
+app.synth()
+"""
+
+ONE_STACK_APP = """
+import sys
+from aws_cdk import App
+from cdk_containers.example_app import build_example_app
+from cdk_containers.testing import cdk_json_context
+app = App(context=cdk_json_context("cdk.json"))
+build_example_app(app, only=[sys.argv[1]])
+app.synth()
+"""
+
+#: What the issue asks for: at most this many Lambda functions per stack.
+LAMBDA_BUDGET = {"EksClusterStack": 2, "NetworkStack": 1}
+
+
+def _env(outdir: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{NODE_BIN}{os.pathsep}{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
+    if outdir is not None:
+        env["CDK_OUTDIR"] = str(outdir)
+    return env
+
+
+def _time(cmd: Sequence[str], *, outdir: Path | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        cmd, cwd=REPO, env=_env(outdir), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    return time.perf_counter() - start
+
+
+def _median(cmd: Sequence[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            times.append(_time(cmd, outdir=Path(tmp)))
+    return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class Economy:
+    stack: str
+    resources: int
+    template_bytes: int
+    lambdas: int
+    custom_resources: int
+    nested_stacks: int
+    outputs: int
+    parameters: int
+    assets: int
+    asset_bytes: int
+
+    @property
+    def worst_limit_share(self) -> float:
+        return max(
+            self.resources / LIMIT_RESOURCES,
+            self.template_bytes / LIMIT_TEMPLATE_BYTES,
+            self.outputs / LIMIT_OUTPUTS,
+            self.parameters / LIMIT_PARAMETERS,
+        )
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _economy(outdir: Path) -> list[Economy]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    rows = []
+    for artifact in manifest["artifacts"].values():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        name = artifact.get("displayName", "?")
+        template_file = outdir / artifact["properties"]["templateFile"]
+        template = json.loads(template_file.read_text())
+        types = [r["Type"] for r in template.get("Resources", {}).values()]
+        assets_file = outdir / f"{template_file.name.removesuffix('.template.json')}.assets.json"
+        asset_paths: list[Path] = []
+        if assets_file.exists():
+            assets = json.loads(assets_file.read_text())
+            for entry in list(assets.get("files", {}).values()) + list(
+                assets.get("dockerImages", {}).values()
+            ):
+                source = entry.get("source", {})
+                path = source.get("path") or source.get("directory")
+                if path and not str(path).endswith(".template.json"):
+                    asset_paths.append(outdir / path)
+        rows.append(
+            Economy(
+                stack=name,
+                resources=len(types),
+                template_bytes=template_file.stat().st_size,
+                lambdas=sum(t == "AWS::Lambda::Function" for t in types),
+                custom_resources=sum(
+                    t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource" for t in types
+                ),
+                nested_stacks=sum(t == "AWS::CloudFormation::Stack" for t in types),
+                outputs=len(template.get("Outputs", {})),
+                parameters=len(template.get("Parameters", {})),
+                assets=len(asset_paths),
+                asset_bytes=sum(_size(p) for p in asset_paths if p.exists()),
+            )
+        )
+    return sorted(rows, key=lambda r: r.stack)
+
+
+def _stack_names() -> list[str]:
+    code = (
+        "from aws_cdk import App\n"
+        "from cdk_containers.example_app import build_example_app\n"
+        "print(' '.join(sorted(build_example_app(App()))))\n"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code], cwd=REPO, env=_env(), check=True, capture_output=True, text=True
+    )
+    return result.stdout.split()
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    node = subprocess.run(
+        [str(NODE_BIN / "node"), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
+        f"Node.js {node}, {platform.system()} {platform.release()}"
+    )
+
+
+def _fmt_ratio(seconds: float, floor: float) -> str:
+    return f"{seconds:.2f} s | {seconds / floor:.2f}x"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per synthesis figure (median)")
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "performance.md")
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    args = parser.parse_args(argv)
+    if not (NODE_BIN / "cdk").exists():
+        print("run `make setup` first: the pinned Node.js and CDK CLI are missing", file=sys.stderr)
+        return 2
+
+    rows: list[tuple[str, str]] = []
+
+    def report(label: str, value: str) -> None:
+        rows.append((label, value))
+        print(f"{label:<48} {value}", flush=True)
+
+    floor = _median([PYTHON, "-c", EMPTY_APP], args.runs)
+    report("floor: empty app (1 stack, 1 output)", f"{floor:.2f} s | 1.00x")
+    for name in _stack_names():
+        seconds = _median([PYTHON, "-c", ONE_STACK_APP, name], args.runs)
+        report(f"{name} alone (with its dependencies)", _fmt_ratio(seconds, floor))
+    app_py = _median([PYTHON, "app.py"], args.runs)
+    report("whole app: python app.py (nag on)", _fmt_ratio(app_py, floor))
+    cli_times = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+            cli_times.append(_time([str(NODE_BIN / "cdk"), "synth", "--quiet", "--output", tmp]))
+    cli = statistics.median(cli_times)
+    report("whole app: cdk synth (pinned CLI)", _fmt_ratio(cli, floor))
+
+    suite: float | None = None
+    if not args.skip_tests:
+        suite = _time([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        report("test suite: pytest (after set-up)", _fmt_ratio(suite, floor))
+
+    outdir = Path(tempfile.mkdtemp(prefix="bench-economy-"))
+    try:
+        _time([PYTHON, "app.py"], outdir=outdir)
+        economy = _economy(outdir)
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+
+    header = (
+        f"{'stack':<20} {'res':>4} {'bytes':>8} {'λ':>2} {'custom':>6} {'nested':>6} "
+        f"{'assets':>6} {'asset MB':>8} {'limit %':>7}"
+    )
+    print("\n" + header)
+    for e in economy:
+        print(
+            f"{e.stack:<20} {e.resources:>4} {e.template_bytes:>8} {e.lambdas:>2} {e.custom_resources:>6} "
+            f"{e.nested_stacks:>6} {e.assets:>6} {e.asset_bytes / 1e6:>8.1f} {e.worst_limit_share:>7.1%}"
+        )
+
+    targets = [
+        ("python app.py <= 2.0x floor", app_py / floor <= 2.0, f"{app_py / floor:.2f}x"),
+    ]
+    if suite is not None:
+        targets.append(("test suite <= 10x floor", suite / floor <= 10.0, f"{suite / floor:.2f}x"))
+    for e in economy:
+        budget = LAMBDA_BUDGET.get(e.stack, 0)
+        targets.append((f"{e.stack}: Lambda functions <= {budget}", e.lambdas <= budget, str(e.lambdas)))
+        targets.append(
+            (
+                f"{e.stack}: <= 40% of every CloudFormation limit",
+                e.worst_limit_share <= 0.4,
+                f"{e.worst_limit_share:.1%}",
+            )
+        )
+    print()
+    for label, ok, value in targets:
+        print(f"{'met ' if ok else 'MISS'} {label}: {value}")
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `make bench` (`scripts/bench.py`); do not edit by hand.",
+        "",
+        f"Measured {now} on {_machine()}; median of {args.runs} runs per synthesis figure.",
+        "",
+        "The floor is an empty CDK app (one stack, one output) synthesized by the same Python and",
+        "Node.js: the fixed cost of starting the jsii bridge. Ratios are to the floor of the same run.",
+        "",
+        "## Speed",
+        "",
+        "| what | seconds | ratio to floor |",
+        "| --- | ---: | ---: |",
+        *[f"| {label} | {value.split(' | ')[0]} | {value.split(' | ')[1]} |" for label, value in rows],
+        "",
+        "## Template economy",
+        "",
+        "Share of limit is the largest of: resources / 500, template bytes / 1 MB, outputs / 200,",
+        "parameters / 200.",
+        "",
+        "| stack | resources | template bytes | Lambda functions | custom resources | nested stacks "
+        "| assets | asset MB | share of limit |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *[
+            f"| {e.stack} | {e.resources} | {e.template_bytes} | {e.lambdas} | {e.custom_resources} "
+            f"| {e.nested_stacks} | {e.assets} | {e.asset_bytes / 1e6:.1f} | {e.worst_limit_share:.1%} |"
+            for e in economy
+        ],
+        "",
+        "## Targets",
+        "",
+        "| target | result | met |",
+        "| --- | --- | --- |",
+        *[f"| {label} | {value} | {'yes' if ok else '**no**'} |" for label, ok, value in targets],
+        "",
+    ]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nwrote {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
