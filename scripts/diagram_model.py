@@ -100,6 +100,7 @@ CAPTIONS: dict[str, str] = {
     "fargate_profile": "Fargate profile",
     "eks_addon": "EKS add-on",
     "kubernetes_manifest": "Kubernetes manifest",
+    "storage_class": "StorageClass",
     "helm_chart": "Helm chart",
     "ecr_repository": "ECR repository",
     "ecr_registry_setting": "ECR registry setting",
@@ -128,6 +129,7 @@ RELATIONS: dict[tuple[str, str], str] = {
     ("fargate_profile", "eks_cluster"): "runs pods of",
     ("eks_addon", "eks_cluster"): "add-on of",
     ("kubernetes_manifest", "eks_cluster"): "applied to",
+    ("storage_class", "eks_cluster"): "applied to",
     ("helm_chart", "eks_cluster"): "installed in",
     ("app_runner_service", "app_runner_vpc_connector"): "egress via",
     ("app_runner_service", "ecr_repository"): "image from",
@@ -362,7 +364,7 @@ def _details(app: _App, key: Key, kind: str) -> list[str]:
         return [f"namespaces: {', '.join(namespaces)}"] if namespaces else []
     if kind == "eks_addon":
         return [text] if (text := _literal(p.get("AddonName"))) else []
-    if kind == "kubernetes_manifest":
+    if kind in ("kubernetes_manifest", "storage_class"):
         text = "".join(_literal_strings(p.get("Manifest")))
         kinds = _MANIFEST_KIND.findall(text)
         names = _MANIFEST_NAME.findall(text)
@@ -412,7 +414,10 @@ def _path(app: _App, key: Key) -> str:
         path = app.resource(key).get("Metadata", {}).get("aws:cdk:path")
     if not isinstance(path, str):
         return f"{key[0]}/{key[1]}"
-    return path.strip("/").removesuffix("/Resource").removesuffix("/Default")
+    path = path.strip("/")
+    while path.endswith(("/Resource", "/Default")):
+        path = path.removesuffix("/Resource").removesuffix("/Default")
+    return path
 
 
 class _Builder:
@@ -440,7 +445,12 @@ class _Builder:
                     owner = _path(self.app, vpc) if vpc else f"{stack}/subnets"
                     self.node_id[key] = f"{owner}/{kind.replace('_', '-')}"
                 elif cfn_type in KINDS:
-                    self.kind[key] = KINDS[cfn_type]
+                    kind = KINDS[cfn_type]
+                    if kind in ("kubernetes_manifest", "storage_class"):
+                        text = "".join(_literal_strings(self.app.properties(key).get("Manifest")))
+                        if set(_MANIFEST_KIND.findall(text)) == {"StorageClass"}:
+                            kind = "storage_class"
+                    self.kind[key] = kind
                     self.node_id[key] = _path(self.app, key)
 
     def _group_of(self, key: Key) -> str | None:
@@ -583,12 +593,8 @@ class _Builder:
             Edge(source=s, target=t, label=", ".join(sorted(x for x in found if x)))
             for (s, t), found in labels.items()
         )
-        return Model(
-            stack=stack,
-            nodes=tuple(self.nodes.values()),
-            groups=tuple(self.groups.values()),
-            edges=edges,
-        )
+        nodes, edges = _merge_alike(tuple(self.nodes.values()), edges)
+        return Model(stack=stack, nodes=nodes, groups=tuple(self.groups.values()), edges=edges)
 
     def _add_network_edges(self) -> None:
         app, stack = self.app, self.stack
@@ -618,6 +624,40 @@ class _Builder:
                     for subnet in sorted(app.refs(stack, p.get("SubnetId"))):
                         if file_system in self.kind and subnet in self.kind:
                             self.add_edge(file_system, subnet)
+
+
+#: Alike nodes (same kind and frame, same outgoing arrows, none incoming) are drawn as one
+#: node from this many on: nine EKS add-ons are one box listing them, not nine boxes.
+MERGE_FROM = 3
+
+
+def _merge_alike(
+    nodes: tuple[Node, ...], edges: tuple[Edge, ...]
+) -> tuple[tuple[Node, ...], tuple[Edge, ...]]:
+    targets = {edge.target for edge in edges}
+    outgoing: dict[str, frozenset[tuple[str, str]]] = defaultdict(frozenset)
+    for edge in edges:
+        outgoing[edge.source] |= {(edge.target, edge.label)}
+    alike: dict[tuple[str, str | None, str | None, frozenset[tuple[str, str]]], list[Node]] = defaultdict(
+        list
+    )
+    for node in sorted(nodes):
+        if node.id not in targets:
+            alike[(node.kind, node.group, node.external, outgoing[node.id])].append(node)
+    renamed: dict[str, str] = {}
+    merged: list[Node] = []
+    for (kind, group, external, _), members in alike.items():
+        if len(members) < MERGE_FROM:
+            continue
+        merged_id = f"{members[0].id} (+{len(members) - 1})"
+        # Each member's label is caption, path, details: keep its most specific line.
+        items = sorted(node.label.split("\n")[-1] for node in members)
+        label = "\n".join([f"{CAPTIONS.get(kind, kind)} x{len(members)}", *items])
+        merged.append(Node(id=merged_id, kind=kind, label=label, group=group, external=external))
+        renamed.update({node.id: merged_id for node in members})
+    kept = tuple(node for node in nodes if node.id not in renamed) + tuple(merged)
+    new_edges = tuple(sorted({Edge(renamed.get(e.source, e.source), e.target, e.label) for e in edges}))
+    return kept, new_edges
 
 
 def build_model(

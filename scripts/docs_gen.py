@@ -323,6 +323,7 @@ def _stamp_png(png: bytes, digest: str) -> bytes:
 def _icon(kind: str) -> Any:
     from diagrams.aws import compute, database, general, integration, management, network, security, storage
     from diagrams.k8s import ecosystem
+    from diagrams.k8s import others as k8s_others
     from diagrams.k8s import storage as k8s_storage
 
     icons: dict[str, Any] = {
@@ -338,7 +339,8 @@ def _icon(kind: str) -> Any:
         "auto_scaling_group": compute.EC2Instances,
         "fargate_profile": compute.Fargate,
         "eks_addon": compute.EKS,
-        "kubernetes_manifest": k8s_storage.StorageClass,
+        "kubernetes_manifest": k8s_others.CRD,
+        "storage_class": k8s_storage.StorageClass,
         "helm_chart": ecosystem.Helm,
         "ecr_repository": compute.ECR,
         "ecr_registry_setting": compute.EC2ContainerRegistryRegistry,
@@ -367,8 +369,9 @@ def render(model: Model, png_path: Path) -> None:
     from diagrams import Cluster, Diagram
     from diagrams import Edge as DiagramEdge
 
-    # Few arrows: lay out top-down so unconnected nodes sit side by side, not in one tall column.
-    direction = "LR" if 2 * len(model.edges) >= len(model.nodes) else "TB"
+    # Left to right reads best for a few boxes; with few arrows or many boxes, LR stacks the
+    # sources in one tall column, so lay those out top-down where they sit side by side.
+    direction = "LR" if 2 * len(model.edges) >= len(model.nodes) and len(model.nodes) <= 15 else "TB"
     graph_attr = {"fontsize": "20", "pad": "0.4", "splines": "spline", "nodesep": "0.6", "ranksep": "0.9"}
     node_attr = {"fontsize": "11"}
     with tempfile.TemporaryDirectory() as workdir:
