@@ -21,12 +21,14 @@ from cdk_containers.constructs import (
     AppRunnerAutoScaling,
     AppRunnerService,
     ContainerRepository,
+    EbsCsiDriver,
+    EbsStorageClass,
+    EfsCsiDriver,
     EksCluster,
     FargateSelector,
     ManagedNodeGroupOptions,
     Taint,
 )
-from cdk_containers.constructs.storage import EbsCsiDriver, EbsStorageClass, EfsCsiDriver
 
 
 class ShopStack(Stack):
