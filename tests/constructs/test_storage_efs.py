@@ -61,6 +61,13 @@ def test_the_file_system_is_encrypted_backed_up_and_retained(template: dict[str,
     assert file_system["UpdateReplacePolicy"] == "Retain"
 
 
+def test_the_file_system_admits_pods_that_mount_without_iam(template: dict[str, Any]) -> None:
+    # Under @aws-cdk/aws-efs:denyAnonymousAccess (set in cdk.json) a default L2 file system
+    # gets a policy that refuses clients without IAM auth, which is how the driver mounts.
+    file_system = template["Resources"][logical_id(template, "AWS::EFS::FileSystem", "Efs/FileSystem")]
+    assert "FileSystemPolicy" not in file_system["Properties"]
+
+
 def test_a_mount_target_sits_in_each_node_subnet(template: dict[str, Any]) -> None:
     private = {
         logical_id(template, "AWS::EC2::Subnet", "VpcPrivateSubnet1"),

@@ -142,7 +142,9 @@ class EfsCsiDriver(Construct):
       with automatic backups, elastic throughput, mount targets in the
       cluster's node subnets and ``RemovalPolicy.RETAIN``;
     * a security group on the mount targets that admits NFS (TCP 2049) from
-      the cluster security group only, and initiates nothing;
+      the cluster security group only, and initiates nothing; the file system
+      has no file system policy, so pods mount without IAM authentication, as
+      the driver and Fargate do by default (the security group is the gate);
     * on a cluster with EC2 nodes, the ``aws-efs-csi-driver`` add-on (after
       compute) and a role for ``kube-system/efs-csi-controller-sa`` with
       ``AmazonEFSCSIDriverPolicy`` bound through EKS Pod Identity.
@@ -178,8 +180,10 @@ class EfsCsiDriver(Construct):
         construct_id: Construct id.
         cluster: The ``EksCluster``.
         file_system: An existing file system to use. It must have mount targets in
-            the node subnets; NFS from the cluster security group is added to its
-            connections. Defaults to a new encrypted file system.
+            the node subnets, and its file system policy must admit clients that mount
+            without IAM (or every volume needs the ``iam`` mount option); NFS from the
+            cluster security group is added to its connections. Defaults to a new
+            encrypted file system.
         kms_key: Customer-managed key for a new file system. Defaults to the
             account's EFS key (``aws/elasticfilesystem``).
         removal_policy: What happens to a new file system when it leaves the stack.
@@ -211,6 +215,12 @@ class EfsCsiDriver(Construct):
                 vpc=cluster.vpc,
                 vpc_subnets=cluster.node_subnets,
                 security_group=self.security_group,
+                # The driver's node plugin and Fargate mount without IAM authentication
+                # (no ``iam`` mount option), and CDK's default policy under the
+                # denyAnonymousAccess flag refuses such clients: every mount would fail with
+                # "access denied by server". Access is limited by the security group
+                # (cluster only) and, per claim, by the access point's POSIX identity.
+                allow_anonymous_access=True,
                 encrypted=True,
                 kms_key=kms_key,
                 enable_automatic_backups=True,
