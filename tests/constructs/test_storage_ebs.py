@@ -140,7 +140,7 @@ def test_opting_out_of_the_default_class_creates_no_class() -> None:
     ("kwargs", "message"),
     [
         ({"iops": 4000, "iops_per_gb": 10}, r"iops=4000 is invalid: either iops or iops_per_gb, not both"),
-        ({"volume_type": "io1", "throughput": 250}, r"throughput=250 is invalid: only for gp3 volumes"),
+        ({"volume_type": "io1", "iops": 1000, "throughput": 250}, r"throughput=250 is invalid: only for gp3"),
         ({"volume_type": "st1", "throughput": 250}, r"throughput=250 is invalid: only for gp3"),
         ({"iops": 2000}, r"iops=2000 is invalid: for gp3 an integer from 3000 to 80000"),
         (
@@ -148,6 +148,11 @@ def test_opting_out_of_the_default_class_creates_no_class() -> None:
             r"iops=64001 is invalid: for io1 an integer from 100 to 64000",
         ),
         ({"volume_type": "io2", "iops": 50}, r"iops=50 is invalid: for io2 an integer from 100 to 256000"),
+        (
+            {"volume_type": "io1"},
+            r"iops=None is invalid: set \(or iops_per_gb\): io1 volumes need provisioned IOPS",
+        ),
+        ({"volume_type": "io2"}, r"iops=None is invalid: set \(or iops_per_gb\): io2 volumes need"),
         (
             {"volume_type": "sc1", "iops": 500},
             r"iops=500 is invalid: not set: sc1 volumes have no provisioned",

@@ -52,7 +52,8 @@ class EbsStorageClass:
         name: StorageClass name, a DNS-1123 subdomain.
         volume_type: ``gp3``, ``io1``, ``io2``, ``st1`` or ``sc1``. Defaults to ``gp3``.
         iops: Provisioned IOPS per volume (gp3 3000-80000, io1 100-64000, io2
-            100-256000; not for st1/sc1). Defaults to the volume type's baseline.
+            100-256000; not for st1/sc1). io1 and io2 need ``iops`` or ``iops_per_gb``.
+            Defaults to gp3's baseline (3000).
         iops_per_gb: IOPS per GiB of volume size instead of a fixed ``iops``
             (gp3 up to 500, io1 up to 50, io2 up to 1000); small volumes are raised
             to the type's minimum. Defaults to none.
@@ -87,6 +88,13 @@ class EbsStorageClass:
         if self.iops is not None and self.iops_per_gb is not None:
             problems.add(
                 "iops", self.iops, f"either iops or iops_per_gb, not both (iops_per_gb={self.iops_per_gb})"
+            )
+        if vtype in ("io1", "io2") and self.iops is None and self.iops_per_gb is None:
+            # EC2 CreateVolume requires Iops for io1/io2: without it every claim stays Pending.
+            problems.add(
+                "iops",
+                None,
+                f"set (or iops_per_gb): {vtype} volumes need provisioned IOPS, EBS has no default",
             )
         if self.iops is not None:
             if vtype in EBS_IOPS_RANGES:
