@@ -279,3 +279,38 @@ def test_the_kubectl_layer_matches_the_cluster_version(resources: dict[str, Any]
         if r["Type"] == "AWS::Lambda::LayerVersion"
     ]
     assert any(d.startswith("/opt/kubectl/kubectl 1.36.") for d in descriptions), descriptions
+
+
+# -- self-managed specifics ---------------------------------------------------------------
+
+
+def _asg_tags(resources: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    (asg,) = [r for r in resources.values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
+    tags = {}
+    for tag in asg["Properties"]["Tags"]:
+        key = tag["Key"]
+        if isinstance(key, dict):  # the cluster name is a reference: Fn::Join ["", [prefix, {Ref}]]
+            prefix, ref = key["Fn::Join"][1]
+            key = f"{prefix}<{ref['Ref'].split('Cluster')[0]}Cluster>"
+        tags[key] = (tag["Value"], tag["PropagateAtLaunch"])
+    return tags
+
+
+def test_the_self_managed_group_is_tagged_for_cluster_autoscaler_discovery_and_scale_from_zero(
+    resources: dict[str, Any],
+) -> None:
+    assert _asg_tags(resources) == {
+        "kubernetes.io/cluster/<EksCluster>": ("owned", True),
+        "k8s.io/cluster-autoscaler/enabled": ("true", False),
+        "k8s.io/cluster-autoscaler/<EksCluster>": ("owned", False),
+        "k8s.io/cluster-autoscaler/node-template/label/team": ("web", False),
+        "k8s.io/cluster-autoscaler/node-template/taint/dedicated": ("batch:NoSchedule", False),
+    }
+
+
+def test_self_managed_nodes_boot_only_after_their_ec2_linux_access_entry_exists(
+    resources: dict[str, Any],
+) -> None:
+    entry_id, _ = _one(resources, "AWS::EKS::AccessEntry", Type="EC2_LINUX")
+    (asg,) = [r for r in resources.values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
+    assert entry_id in asg["DependsOn"]

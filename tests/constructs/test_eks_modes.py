@@ -138,6 +138,7 @@ def bottlerocket() -> Template:
             instance_types=["m7g.large"],
             labels={"team": "web"},
             taints=[Taint(key="dedicated", value="batch", effect="NoExecute")],
+            cluster_autoscaler_tags=False,
         ),
     )
     return Template.from_stack(stack)
@@ -166,3 +167,10 @@ def test_bottlerocket_nodes_boot_the_bottlerocket_ami_of_the_cluster_version(bot
     parameters = bottlerocket.to_json()["Parameters"]
     defaults = [p.get("Default") for p in parameters.values()]
     assert "/aws/service/bottlerocket/aws-k8s-1.35/arm64/latest/image_id" in defaults
+
+
+def test_cluster_autoscaler_tags_can_be_turned_off(bottlerocket: Template) -> None:
+    (asg,) = bottlerocket.find_resources("AWS::AutoScaling::AutoScalingGroup").values()
+    keys = json.dumps([tag["Key"] for tag in asg["Properties"]["Tags"]])
+    assert "kubernetes.io/cluster/" in keys
+    assert "cluster-autoscaler" not in keys

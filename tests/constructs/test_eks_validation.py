@@ -53,6 +53,11 @@ def cluster() -> EksCluster:
         ({"labels": {"bad key!": "x"}}, r"labels='bad key!' is invalid: label keys"),
         ({"labels": {"team": "not ok"}}, r"labels\['team'\]='not ok' is invalid: a label value"),
         (
+            {"labels": {"node-role.kubernetes.io/worker": ""}},
+            r"labels='node-role.kubernetes.io/worker' is invalid: a key outside the kubernetes.io and k8s.io",
+        ),
+        ({"labels": {"example.k8s.io/x": "y"}}, r"labels='example.k8s.io/x' is invalid: a key outside"),
+        (
             {"ami_type": AmiType.AL2_X86_64},
             r"ami_type=.AL2_X86_64. is invalid: AL2023 or Bottlerocket: EKS has no AL2 AMIs for Kubernetes 1.36",  # noqa: E501
         ),
@@ -151,3 +156,29 @@ def test_the_nodeadm_user_data_is_a_mime_multipart_node_config() -> None:
             ],
         ]
     }
+
+
+def test_labels_the_kubelet_sets_itself_are_accepted() -> None:
+    options = ManagedNodeGroupOptions(
+        labels={"node.kubernetes.io/lifecycle": "spot", "topology.kubernetes.io/zone": "eu-west-1a"}
+    )
+    assert options.problems(kubernetes_version="1.36") == []
+
+
+def test_a_label_too_long_for_the_cluster_autoscaler_node_template_tag_is_refused(
+    cluster: EksCluster,
+) -> None:
+    key = "platform.team.example.com/" + "a" * 63  # 89 characters: the tag key would be 135 > 128
+    with pytest.raises(
+        ValueError,
+        match=r"SelfManagedNodeGroup 'V/Eks/Bad': labels='platform.team.example.com/a+' is invalid: "
+        r"a key of at most 82 characters, so the cluster autoscaler's node-template tag fits the "
+        r"128-character tag key limit; or cluster_autoscaler_tags=False",
+    ):
+        cluster.add_self_managed_node_group("Bad", SelfManagedNodeGroupOptions(labels={key: "x"}))
+    assert (
+        SelfManagedNodeGroupOptions(labels={key: "x"}, cluster_autoscaler_tags=False).problems(
+            kubernetes_version="1.36"
+        )
+        == []
+    )

@@ -26,6 +26,9 @@ __all__ = [
 
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+#: Prefix of the Auto Scaling group tags that tell the cluster autoscaler a group's labels and taints.
+CLUSTER_AUTOSCALER_NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+_MAX_TAG_KEY = 128
 #: Instance families with NVIDIA GPUs (g4dn, g5, g5g, g6, g6e, gr6, p3, p4d, p5, ...).
 _NVIDIA_FAMILY = re.compile(r"^(g\d|gr\d|p\d)")
 
@@ -89,6 +92,41 @@ def is_label_key(key: str) -> bool:
     if prefix and not is_dns1123_subdomain(prefix):
         return False
     return 1 <= len(name) <= 63 and bool(_LABEL_NAME.match(name))
+
+
+#: Keys in the kubernetes.io/k8s.io namespaces the kubelet sets itself and accepts in --node-labels.
+_KUBELET_LABELS = frozenset(
+    {
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "topology.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+    }
+)
+
+
+def kubelet_may_set(key: str) -> bool:
+    """Whether a node may register with this label (the kubelet's ``--node-labels`` rule).
+
+    The kubelet refuses to start when ``--node-labels`` has a key in the ``kubernetes.io`` or
+    ``k8s.io`` namespaces other than its own well-known labels and the ``node.kubernetes.io`` and
+    ``kubelet.kubernetes.io`` namespaces (NodeRestriction): the node would never join.
+    """
+    namespace = key.rpartition("/")[0]
+    restricted = any(namespace == ns or namespace.endswith("." + ns) for ns in ("kubernetes.io", "k8s.io"))
+    if not restricted or key in _KUBELET_LABELS:
+        return True
+    return any(
+        namespace == ns or namespace.endswith("." + ns)
+        for ns in ("node.kubernetes.io", "kubelet.kubernetes.io")
+    )
 
 
 def is_label_value(value: str) -> bool:
@@ -189,6 +227,14 @@ class _NodeGroupOptions:
         for key, value in (self.labels or {}).items():
             if not is_token(key) and not is_label_key(key):
                 add("labels", key, "label keys like 'team' or 'example.com/team' (name of 1-63 characters)")
+            elif not is_token(key) and not kubelet_may_set(key):
+                add(
+                    "labels",
+                    key,
+                    "a key outside the kubernetes.io and k8s.io namespaces, e.g. 'example.com/role' "
+                    "(the kubelet refuses to start with those, except node.kubernetes.io/ and "
+                    "kubelet.kubernetes.io/)",
+                )
             if not is_token(value) and not is_label_value(value):
                 add(f"labels[{key!r}]", value, "a label value of up to 63 letters, digits, '-', '_' or '.'")
         for taint in self.taints:
@@ -268,9 +314,15 @@ class SelfManagedNodeGroupOptions(_NodeGroupOptions):
         capacity_type: ``SPOT`` makes a mixed-instances group of Spot instances
             (price-capacity-optimized) above ``on_demand_base_capacity``. Defaults to ``ON_DEMAND``.
         on_demand_base_capacity: On-Demand instances kept under the Spot ones. Defaults to 0.
+        cluster_autoscaler_tags: Tag the Auto Scaling group for the cluster autoscaler's
+            auto-discovery (``k8s.io/cluster-autoscaler/enabled`` and
+            ``k8s.io/cluster-autoscaler/<cluster name>``) and with ``node-template`` tags for its
+            labels and taints, so the autoscaler can scale the group up from zero for pods that
+            select them. EKS tags managed node groups itself. Defaults to ``True``.
     """
 
     on_demand_base_capacity: int = 0
+    cluster_autoscaler_tags: bool = True
 
     def problems(self, *, kubernetes_version: str) -> list[str]:
         found = super().problems(kubernetes_version=kubernetes_version)
@@ -281,4 +333,15 @@ class SelfManagedNodeGroupOptions(_NodeGroupOptions):
                 f"on_demand_base_capacity={self.on_demand_base_capacity!r} is invalid: "
                 f"an integer from 0 to max_size ({self.max_size})"
             )
+        if self.cluster_autoscaler_tags:
+            keys = [("labels", "label", k) for k in self.labels or {}]
+            keys += [("taints.key", "taint", t.key) for t in self.taints]
+            for argument, kind, key in keys:
+                room = _MAX_TAG_KEY - len(f"{CLUSTER_AUTOSCALER_NODE_TEMPLATE}/{kind}/")
+                if not is_token(key) and len(key) > room:
+                    found.append(
+                        f"{argument}={key!r} is invalid: a key of at most {room} characters, so the "
+                        f"cluster autoscaler's node-template tag fits the {_MAX_TAG_KEY}-character tag "
+                        "key limit; or cluster_autoscaler_tags=False"
+                    )
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, Tags, Validations
@@ -15,7 +16,10 @@ from constructs import Construct
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.eks._node_role import node_role, root_volume
 from cdk_containers.constructs.eks._user_data import bottlerocket_user_data, nodeadm_user_data
-from cdk_containers.constructs.eks.options import SelfManagedNodeGroupOptions
+from cdk_containers.constructs.eks.options import (
+    CLUSTER_AUTOSCALER_NODE_TEMPLATE,
+    SelfManagedNodeGroupOptions,
+)
 
 if TYPE_CHECKING:
     from cdk_containers.constructs.eks.cluster import EksCluster
@@ -37,7 +41,8 @@ class SelfManagedNodeGroup(Construct):
       security group, and user data that joins the cluster: a nodeadm ``NodeConfig`` in MIME
       multipart (AL2023) or TOML settings (Bottlerocket), with labels and taints;
     * an Auto Scaling group in the node subnets, a mixed-instances group with Spot above
-      ``on_demand_base_capacity`` when ``capacity_type`` is ``SPOT``.
+      ``on_demand_base_capacity`` when ``capacity_type`` is ``SPOT``, created after the access
+      entry and tagged for the cluster autoscaler (``cluster_autoscaler_tags``).
 
     ``aws_eks_v2``'s ``add_auto_scaling_group_capacity`` and ``connect_auto_scaling_group_capacity``
     are not used: they render ``/etc/eks/bootstrap.sh`` (AL2 only), attach
@@ -150,6 +155,9 @@ class SelfManagedNodeGroup(Construct):
         Tags.of(self.auto_scaling_group).add(
             f"kubernetes.io/cluster/{eks_cluster.cluster_name}", "owned", apply_to_launched_instances=True
         )
+        if options.cluster_autoscaler_tags:
+            for key, value in cluster_autoscaler_tags(eks_cluster.cluster_name, labels, options).items():
+                Tags.of(self.auto_scaling_group).add(key, value, apply_to_launched_instances=False)
         self.access_entry = eks.AccessEntry(
             self,
             "AccessEntry",
@@ -159,6 +167,8 @@ class SelfManagedNodeGroup(Construct):
             access_policies=[],
         )
         """The ``EC2_LINUX`` access entry that lets the nodes register."""
+        # Nodes that boot before their access entry exists are refused by the API server.
+        self.auto_scaling_group.node.add_dependency(self.access_entry)
         Validations.of(self.auto_scaling_group).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-AS3",
@@ -167,6 +177,21 @@ class SelfManagedNodeGroup(Construct):
             )
         )
         cluster._register_capacity(self, role=self.role, fargate=False)
+
+
+def cluster_autoscaler_tags(
+    cluster_name: str, labels: Mapping[str, str], options: SelfManagedNodeGroupOptions
+) -> dict[str, str]:
+    """Auto-discovery tags, and node-template tags that let the autoscaler scale up from zero."""
+    tags = {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
+    tags.update({f"{CLUSTER_AUTOSCALER_NODE_TEMPLATE}/label/{k}": v for k, v in sorted(labels.items())})
+    tags.update(
+        {
+            f"{CLUSTER_AUTOSCALER_NODE_TEMPLATE}/taint/{t.key}": f"{t.value or ''}:{t.effect}"
+            for t in options.taints
+        }
+    )
+    return tags
 
 
 def service_cidr(cluster: EksCluster) -> str:
