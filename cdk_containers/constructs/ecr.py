@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast, get_args
+from typing import Any, ClassVar, Literal, Protocol, cast, get_args, runtime_checkable
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ecr as ecr
@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_PROTECTED_TAGS",
     "PROTECTED_TAG_KEEP_COUNT",
     "ContainerRepository",
+    "HasRepository",
     "PullThroughCache",
     "PullThroughCacheRule",
     "RegistryReplication",
@@ -91,7 +92,29 @@ def _effective_tag_status(rule: ecr.LifecycleRule) -> ecr.TagStatus:
     return ecr.TagStatus.TAGGED if rule.tag_prefix_list or rule.tag_pattern_list else ecr.TagStatus.ANY
 
 
+def _is_list_of_str(value: object) -> bool:
+    """A sequence of strings, but not a string itself (a str is a Sequence of its characters)."""
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_list(problems: Problems, argument: str, value: object, example: str) -> bool:
+    """Refuse a bare string where a list is expected: ``"v*"`` would be read as ``["v", "*"]``."""
+    return problems.check(_is_list_of_str(value), argument, value, f"a list of strings such as {example}")
+
+
 def _check_tag_patterns(problems: Problems, argument: str, patterns: Sequence[str]) -> None:
+    if not _check_list(problems, argument, patterns, "['v*', 'release-*']"):
+        return
+    for pattern in sorted({p for p in patterns if list(patterns).count(p) > 1}):
+        problems.add(
+            argument,
+            pattern,
+            "each pattern once (a second rule for the same pattern could never match an image)",
+        )
     for pattern in patterns:
         problems.check(
             bool(_TAG_PATTERN.match(pattern)) and pattern.count("*") <= 4,
@@ -99,6 +122,20 @@ def _check_tag_patterns(problems: Problems, argument: str, patterns: Sequence[st
             pattern,
             "a tag pattern of 1-128 characters from [A-Za-z0-9_.-] with at most four '*' wildcards",
         )
+
+
+@runtime_checkable
+class HasRepository(Protocol):
+    """Anything that carries an ECR repository, such as :class:`ContainerRepository`.
+
+    Constructs of this library that take a repository accept ``ecr.IRepository | HasRepository``;
+    use it to type your own functions and stacks the same way.
+    """
+
+    @property
+    def repository(self) -> ecr.IRepository:
+        """The ECR repository."""
+        ...
 
 
 class ContainerRepository(Construct):
@@ -163,7 +200,9 @@ class ContainerRepository(Construct):
             Defaults to no exclusions.
         keep_images: The most recent images kept; older ones (other than
             protected or untagged images, which have their own rules) expire.
-            Defaults to 30.
+            The count includes protected and untagged images: ECR lets the last
+            rule see every image, it only cannot expire those an earlier rule
+            matched. Defaults to 30.
         untagged_expiry_days: Days after push when untagged images expire. Defaults to 7.
         protected_tags: Tag patterns (``*`` wildcard, at most four per pattern) whose
             images never expire; each pattern is its own rule, so an image matching
@@ -193,7 +232,9 @@ class ContainerRepository(Construct):
                 "2-256 characters: lowercase segments of [a-z0-9] joined by '.', '_' or '-', "
                 "separated by '/', e.g. 'team/api'",
             )
-        if mutable_tags is not None:
+        if mutable_tags is not None and _check_list(
+            problems, "mutable_tags", mutable_tags, "['latest', 'dev-*']"
+        ):
             if not tag_immutability:
                 problems.add(
                     "mutable_tags",
@@ -233,6 +274,21 @@ class ContainerRepository(Construct):
                 f"{len(any_rules)} rules with TagStatus.ANY",
                 "at most one TagStatus.ANY rule (ECR evaluates it last)",
             )
+            priorities = [r.rule_priority for r in lifecycle_rules if r.rule_priority is not None]
+            for priority in sorted({p for p in priorities if priorities.count(p) > 1}):
+                problems.add(
+                    "lifecycle_rules",
+                    f"rule_priority={priority} on {priorities.count(priority)} rules",
+                    "a distinct rule_priority per rule (ECR rejects a policy with duplicates at deploy)",
+                )
+            if any_rules and any_rules[0].rule_priority is not None:
+                problems.check(
+                    any_rules[0].rule_priority == max(priorities) and len(priorities) == len(lifecycle_rules),
+                    "lifecycle_rules",
+                    f"TagStatus.ANY rule with rule_priority={any_rules[0].rule_priority}",
+                    "the TagStatus.ANY rule last: the highest rule_priority, with every rule prioritized "
+                    "(or leave rule_priority unset on it and CDK puts it last)",
+                )
             for rule in lifecycle_rules:
                 problems.check(
                     (rule.max_image_age is None) != (rule.max_image_count is None),
@@ -242,9 +298,14 @@ class ContainerRepository(Construct):
                 )
         keep = 30 if keep_images is None else keep_images
         untagged_days = 7 if untagged_expiry_days is None else untagged_expiry_days
-        protected = DEFAULT_PROTECTED_TAGS if protected_tags is None else tuple(protected_tags)
-        problems.check(keep >= 1, "keep_images", keep, "an integer >= 1")
-        problems.check(untagged_days >= 1, "untagged_expiry_days", untagged_days, "an integer >= 1 (days)")
+        protected = DEFAULT_PROTECTED_TAGS if protected_tags is None else protected_tags
+        problems.check(_is_int(keep) and keep >= 1, "keep_images", keep, "an integer >= 1")
+        problems.check(
+            _is_int(untagged_days) and untagged_days >= 1,
+            "untagged_expiry_days",
+            untagged_days,
+            "an integer >= 1 (days)",
+        )
         _check_tag_patterns(problems, "protected_tags", protected)
         problems.check(
             not empty_on_delete or removal_policy == RemovalPolicy.DESTROY,
@@ -252,6 +313,10 @@ class ContainerRepository(Construct):
             empty_on_delete,
             "only with removal_policy=RemovalPolicy.DESTROY (a retained repository keeps its images)",
         )
+        if pull_accounts is not None and not _check_list(
+            problems, "pull_accounts", pull_accounts, "['123456789012']"
+        ):
+            pull_accounts = None
         for account in pull_accounts or ():
             problems.check(
                 bool(_ACCOUNT.match(account)),
@@ -363,6 +428,18 @@ class ContainerRepository(Construct):
     def repository_uri_for_tag(self, tag: str | None = None) -> str:
         """The image URI with ``:tag`` (or none)."""
         return self.repository.repository_uri_for_tag(tag)
+
+    def repository_uri_for_digest(self, digest: str | None = None) -> str:
+        """The image URI with ``@digest`` (``sha256:...``) (or none)."""
+        return self.repository.repository_uri_for_digest(digest)
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Let ``grantee`` perform ``actions`` on this repository (no key grant: add it if needed)."""
+        return self.repository.grant(grantee, *actions)
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` describe the repository and its images (no pull)."""
+        return self.repository.grant_read(grantee)
 
     def _grant_key(self, grantee: iam.IGrantable, *, encrypt: bool) -> None:
         if self.encryption_key is None:

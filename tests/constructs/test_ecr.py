@@ -24,6 +24,7 @@ from aws_cdk.assertions import Template
 
 from cdk_containers.constructs import (
     ContainerRepository,
+    HasRepository,
     PullThroughCache,
     PullThroughCacheRule,
     RegistryReplication,
@@ -98,8 +99,10 @@ def configured() -> dict[str, Any]:
     )
     puller = iam.Role(stack, "Puller", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
     pusher = iam.Role(stack, "Pusher", assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"))
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     named.grant_pull(puller)
     named.grant_push(pusher)
+    named.grant_read(reader)
 
     topic_key = kms.Key(stack, "TopicKey", enable_key_rotation=True)
     topic = sns.Topic(stack, "Findings", master_key=topic_key, enforce_ssl=True)
@@ -390,9 +393,36 @@ def test_grant_push_allows_pushing_and_encrypting(configured_template: dict[str,
 def test_the_construct_exposes_what_users_wire_to(configured: dict[str, Any]) -> None:
     named: ContainerRepository = configured["named"]
     assert isinstance(named.repository, ecr.Repository)
-    for value in (named.repository_uri, named.repository_arn, named.repository_name):
-        assert isinstance(value, str)
-        assert value
+    assert isinstance(named, HasRepository)
+    resolve = Stack.of(named).resolve
+    repository_id = _logical_id(configured_template=configured["template"], prefix="Named")
+    assert resolve(named.repository_name) == {"Ref": repository_id}
+    assert resolve(named.repository_arn) == {"Fn::GetAtt": [repository_id, "Arn"]}
+    uri = json.dumps(resolve(named.repository_uri))
+    assert ".dkr.ecr." in uri
+    assert repository_id in uri
+    assert resolve(named.repository_uri_for_tag("v1"))["Fn::Join"][1][-1].endswith(":v1")
+    digest = "sha256:" + "0" * 64
+    assert resolve(named.repository_uri_for_digest(digest))["Fn::Join"][1][-1].endswith(f"@{digest}")
+
+
+def _logical_id(*, configured_template: dict[str, Any], prefix: str) -> str:
+    (found,) = [
+        k
+        for k, v in configured_template["Resources"].items()
+        if k.startswith(prefix) and v["Type"] == "AWS::ECR::Repository"
+    ]
+    return found
+
+
+def test_grant_read_allows_describing_but_not_pulling(configured_template: dict[str, Any]) -> None:
+    actions = {
+        a
+        for s in _role_policy_statements(configured_template, "Reader")
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert "ecr:DescribeImages" in actions
+    assert not actions & {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "kms:Decrypt"}
 
 
 # --------------------------------------------------------------------------- scan findings
@@ -616,6 +646,50 @@ def test_lifecycle_rules_cannot_be_mixed_with_the_simple_arguments() -> None:
 def test_two_any_lifecycle_rules_are_refused() -> None:
     with pytest.raises(ValueError, match=r"lifecycle_rules='2 rules with TagStatus.ANY' is invalid"):
         _repo(lifecycle_rules=[ecr.LifecycleRule(max_image_count=3), ecr.LifecycleRule(max_image_count=5)])
+
+
+def test_two_lifecycle_rules_with_the_same_priority_are_refused() -> None:
+    with pytest.raises(
+        ValueError, match=r"lifecycle_rules='rule_priority=1 on 2 rules' is invalid: a distinct rule_priority"
+    ):
+        _repo(
+            lifecycle_rules=[
+                ecr.LifecycleRule(rule_priority=1, tag_pattern_list=["a*"], max_image_count=3),
+                ecr.LifecycleRule(rule_priority=1, tag_pattern_list=["b*"], max_image_count=3),
+            ]
+        )
+
+
+def test_an_any_lifecycle_rule_before_another_rule_is_refused() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"lifecycle_rules='TagStatus.ANY rule with rule_priority=1' is invalid: "
+        r"the TagStatus.ANY rule last",
+    ):
+        _repo(
+            lifecycle_rules=[
+                ecr.LifecycleRule(rule_priority=1, max_image_count=3),
+                ecr.LifecycleRule(rule_priority=2, tag_pattern_list=["v*"], max_image_count=5),
+            ]
+        )
+
+
+@pytest.mark.parametrize("argument", ["protected_tags", "mutable_tags", "pull_accounts"])
+def test_a_string_where_a_list_is_expected_is_refused(argument: str) -> None:
+    # "v*" iterated as a list would protect "v" and "*" (every tagged image).
+    with pytest.raises(ValueError, match=rf"{PATH}: {argument}='v\*' is invalid: a list of strings such as"):
+        _repo(**{argument: "v*"})
+
+
+def test_a_protected_pattern_given_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match=rf"{PATH}: protected_tags='v\*' is invalid: each pattern once"):
+        _repo(protected_tags=["v*", "release-*", "v*"])
+
+
+@pytest.mark.parametrize(("argument", "value"), [("keep_images", 2.5), ("untagged_expiry_days", True)])
+def test_counts_that_are_not_integers_are_refused(argument: str, value: object) -> None:
+    with pytest.raises(ValueError, match=rf"{PATH}: {argument}={value!r} is invalid: an integer >= 1"):
+        _repo(**{argument: value})
 
 
 def test_an_unknown_severity_is_refused() -> None:
