@@ -19,6 +19,7 @@ from cdk_containers.constructs.app_runner import (
 )
 from cdk_containers.constructs.ecr import (
     ContainerRepository,
+    HasRepository,
     PullThroughCache,
     PullThroughCacheRule,
     RegistryReplication,
@@ -56,6 +57,7 @@ __all__ = [
     "AppRunnerHealthCheck",
     "AppRunnerService",
     "ContainerRepository",
+    "HasRepository",
     "PullThroughCache",
     "PullThroughCacheRule",
     "RegistryReplication",

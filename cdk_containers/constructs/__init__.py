@@ -9,6 +9,7 @@ from cdk_containers.constructs.app_runner import (
 )
 from cdk_containers.constructs.ecr import (
     ContainerRepository,
+    HasRepository,
     PullThroughCache,
     PullThroughCacheRule,
     RegistryReplication,
@@ -47,6 +48,7 @@ __all__: list[str] = [
     "AppRunnerHealthCheck",
     "AppRunnerService",
     "ContainerRepository",
+    "HasRepository",
     "PullThroughCache",
     "PullThroughCacheRule",
     "RegistryReplication",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 import aws_cdk.aws_apprunner_alpha as apprunner
 from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
@@ -32,6 +32,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path, is_token
+from cdk_containers.constructs.ecr import HasRepository
 
 __all__ = [
     "APP_RUNNER_REGIONS",
@@ -39,7 +40,6 @@ __all__ = [
     "AppRunnerAutoScaling",
     "AppRunnerHealthCheck",
     "AppRunnerService",
-    "HasRepository",
 ]
 
 #: Regions where App Runner runs (AWS docs, 2026-11).
@@ -112,16 +112,6 @@ _XRAY_ACTIONS = (
     "xray:GetSamplingTargets",
     "xray:GetSamplingStatisticSummaries",
 )
-
-
-@runtime_checkable
-class HasRepository(Protocol):
-    """Anything that carries an ECR repository, such as ``ContainerRepository``."""
-
-    @property
-    def repository(self) -> ecr.IRepository:
-        """The ECR repository."""
-        ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.constructs.app_runner import AppRunnerHealthCheck, AppRunnerService, HasRepository
+from cdk_containers.constructs.app_runner import AppRunnerHealthCheck, AppRunnerService
+from cdk_containers.constructs.ecr import HasRepository
 
 __all__ = ["AppRunnerStack"]
 
