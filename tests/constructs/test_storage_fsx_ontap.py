@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
-from cdk_containers.constructs.eks import EksCluster
+from cdk_containers.constructs.eks import EksCluster, ManagedNodeGroupOptions
 from cdk_containers.constructs.storage import FsxOntapCsiDriver, OntapStorageClass
+from tests.conftest import make_app
 from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
 
 
@@ -217,3 +220,52 @@ def test_a_single_az_2_file_system_sets_throughput_per_ha_pair(spare_cluster: Ek
 def test_bad_ontap_storage_class_options_are_refused() -> None:
     with pytest.raises(ValueError, match=r"OntapStorageClass 'ontap': provisioning_type='fat' is invalid"):
         OntapStorageClass(name="ontap", provisioning_type="fat")
+
+
+def test_multi_az_routes_its_endpoints_in_every_node_subnet_s_route_table() -> None:
+    # Three zones, servers in two: nodes in the third reach the endpoints only through
+    # a route FSx adds to their subnet's route table.
+    stack = Stack(make_app(), "ThreeZones", env=Environment(account="111111111111", region="eu-west-1"))
+    vpc = ec2.Vpc(stack, "Vpc", availability_zones=[f"eu-west-1{z}" for z in "abc"], nat_gateways=1)
+    cluster = EksCluster(stack, "Eks", vpc=vpc)
+    cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions())
+    FsxOntapCsiDriver(stack, "Ontap", cluster=cluster)
+    template = Template.from_stack(stack).to_json()
+    properties = _resource(template, "AWS::FSx::FileSystem", "Ontap/FileSystem")["Properties"]
+    tables = {
+        logical_id(template, "AWS::EC2::RouteTable", f"VpcPrivateSubnet{index}RouteTable")
+        for index in (1, 2, 3)
+    }
+    assert {t["Ref"] for t in properties["OntapConfiguration"]["RouteTableIds"]} == tables
+    subnets = [
+        {"Ref": logical_id(template, "AWS::EC2::Subnet", f"VpcPrivateSubnet{index}Subnet")}
+        for index in (1, 2)
+    ]
+    assert properties["SubnetIds"] == subnets
+    assert properties["OntapConfiguration"]["PreferredSubnetId"] == subnets[0]
+
+
+def test_multi_az_refuses_node_subnets_in_one_zone() -> None:
+    stack = Stack(make_app(), "OneZone")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    cluster = EksCluster(stack, "Eks", vpc=vpc)
+    cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions())
+    one_zone = ec2.SubnetSelection(subnets=[vpc.private_subnets[0]])
+    cluster_view = _WithNodeSubnets(cluster, one_zone)
+    with pytest.raises(
+        ValueError,
+        match=r"cluster.node_subnets='1 subnets in 1 Availability Zones' is invalid: subnets in at least 2 "
+        r"Availability Zones for MULTI_AZ_1",
+    ):
+        FsxOntapCsiDriver(stack, "Ontap", cluster=cluster_view)  # type: ignore[arg-type]
+
+
+class _WithNodeSubnets:
+    """An EksCluster seen with other node subnets (the drivers accept any StorageCluster)."""
+
+    def __init__(self, cluster: EksCluster, node_subnets: ec2.SubnetSelection) -> None:
+        self._cluster = cluster
+        self.node_subnets = node_subnets
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cluster, name)

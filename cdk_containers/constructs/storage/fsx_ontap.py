@@ -185,7 +185,9 @@ class FsxOntapCsiDriver(Construct):
             2048, 4096; MULTI_AZ_2: 384, 768, 1536, 3072, 6144; SINGLE_AZ_2 (one HA
             pair): 1536, 3072, 6144. Defaults to 128.
         deployment_type: ``MULTI_AZ_1``, ``SINGLE_AZ_1``, ``MULTI_AZ_2`` or
-            ``SINGLE_AZ_2``. Multi-AZ uses the first two node subnets. Defaults to ``MULTI_AZ_1``.
+            ``SINGLE_AZ_2``. Multi-AZ puts the file servers in the first node subnets of two
+            zones and routes its endpoints in every node subnet's route table. Defaults to
+            ``MULTI_AZ_1``.
         svm_name: Name of the storage virtual machine. Defaults to ``eks``.
         backend_name: Name of the TridentBackendConfig, a DNS-1123 subdomain.
             Defaults to ``fsx-ontap-nas``.
@@ -235,18 +237,23 @@ class FsxOntapCsiDriver(Construct):
         )
         multi_az = deployment_type.startswith("MULTI_AZ")
         subnets = select_subnets(cluster.vpc, cluster.node_subnets)
+        # Multi-AZ: the first node subnet of each of two zones (active and standby).
+        first_in_zone: dict[str, ec2.ISubnet] = {}
+        for subnet in subnets:
+            first_in_zone.setdefault(subnet.availability_zone, subnet)
+        one_per_zone = list(first_in_zone.values())
         problems.check(
-            len(subnets) >= (2 if multi_az else 1),
+            len(one_per_zone) >= (2 if multi_az else 1),
             "cluster.node_subnets",
-            f"{len(subnets)} subnets",
-            f"at least {2 if multi_az else 1} subnets for {deployment_type}",
+            f"{len(subnets)} subnets in {len(one_per_zone)} Availability Zones",
+            f"subnets in at least {2 if multi_az else 1} Availability Zones for {deployment_type}",
         )
         problems.raise_if_any()
         super().__init__(scope, construct_id)
         self._cluster = cluster
         self.backend_name = backend_name
         """Name of the TridentBackendConfig the StorageClasses use."""
-        used = subnets[:2] if multi_az else subnets[:1]
+        used = one_per_zone[:2] if multi_az else subnets[:1]
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -279,10 +286,10 @@ class FsxOntapCsiDriver(Construct):
         else:
             ontap_config["throughput_capacity"] = throughput_capacity
         if multi_az:
-            ontap_config.update(
-                preferred_subnet_id=used[0].subnet_id,
-                route_table_ids=[subnet.route_table.route_table_id for subnet in used],
-            )
+            # The endpoints' floating IPs are routed only in these route tables: every
+            # node subnet's table, or nodes outside the two file-server zones cannot mount.
+            route_tables = dict.fromkeys(subnet.route_table.route_table_id for subnet in subnets)
+            ontap_config.update(preferred_subnet_id=used[0].subnet_id, route_table_ids=list(route_tables))
         self.file_system = fsx.CfnFileSystem(
             self,
             "FileSystem",
