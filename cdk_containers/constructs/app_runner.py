@@ -316,7 +316,8 @@ class AppRunnerService(Construct):
         public_image: An ECR Public image URI (``public.ecr.aws/...:tag``); no access role
             is created. Give this or ``repository``.
         auto_deploy: Redeploy when the tag is pushed again. Defaults to True for a private
-            ECR tag, False for a digest; ECR Public does not support it.
+            ECR tag, False for a digest (True is refused with a digest); ECR Public does not
+            support it.
         port: Port the container listens on, 1 to 65535. Defaults to 8080.
         cpu: vCPU per instance (``apprunner.Cpu`` or ``"1 vCPU"``/``"1024"``). Defaults to 1 vCPU.
         memory: Memory per instance (``apprunner.Memory`` or ``"2 GB"``/``"2048"``), a valid pair
@@ -325,7 +326,7 @@ class AppRunnerService(Construct):
         secrets: Environment variables from Secrets Manager or SSM
             (``apprunner.Secret.from_secrets_manager(...)``); the instance role may read
             exactly these. Defaults to none.
-        start_command: Overrides the image's command. Defaults to the image's.
+        start_command: Overrides the image's command, one non-empty line. Defaults to the image's.
         instance_role: Role the running code assumes. Defaults to a new role trusted by
             ``tasks.apprunner.amazonaws.com``; add permissions with :meth:`add_to_role_policy`.
         vpc: VPC the service's outbound traffic goes into (a VPC connector is created).
@@ -360,8 +361,18 @@ class AppRunnerService(Construct):
         ecr_repository = self._validate_source(problems, repository, tag, digest, public_image, auto_deploy)
 
         problems.check(
-            isinstance(port, int) and 1 <= port <= 65535, "port", port, "an integer from 1 to 65535"
+            isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535,
+            "port",
+            port,
+            "an integer from 1 to 65535",
         )
+        if start_command is not None:
+            problems.check(
+                bool(start_command.strip()) and "\n" not in start_command and "\r" not in start_command,
+                "start_command",
+                start_command,
+                "a non-empty command on one line (or None for the image's own command)",
+            )
         cpu_unit = _unit(cpu, _CPU_ALIASES)
         memory_unit = _unit(memory, _MEMORY_ALIASES)
         if problems.check(cpu_unit in APP_RUNNER_CPU_MEMORY, "cpu", cpu_unit, f"one of {list(_CPUS)}"):
@@ -410,6 +421,12 @@ class AppRunnerService(Construct):
         )
         """The role the running code assumes (reads the given secrets, writes X-Ray traces)."""
 
+        image_configuration = apprunner.ImageConfiguration(
+            port=port,
+            environment_variables=env or None,
+            environment_secrets=secret_env or None,
+            start_command=start_command,
+        )
         self.access_role: iam.IRole | None = None
         """The role App Runner pulls the image with (private ECR only; pull on that one repository)."""
         if ecr_repository is not None:
@@ -431,12 +448,6 @@ class AppRunnerService(Construct):
                 )
             )
             self.access_role = access_role
-            image_configuration = apprunner.ImageConfiguration(
-                port=port,
-                environment_variables=env or None,
-                environment_secrets=secret_env or None,
-                start_command=start_command,
-            )
             source: apprunner.Source = apprunner.Source.from_ecr(
                 repository=ecr_repository,
                 tag_or_digest=digest or tag or "latest",
@@ -446,13 +457,7 @@ class AppRunnerService(Construct):
                 auto_deploy = digest is None
         else:
             source = apprunner.Source.from_ecr_public(
-                image_identifier=str(public_image),
-                image_configuration=apprunner.ImageConfiguration(
-                    port=port,
-                    environment_variables=env or None,
-                    environment_secrets=secret_env or None,
-                    start_command=start_command,
-                ),
+                image_identifier=str(public_image), image_configuration=image_configuration
             )
             auto_deploy = False
 
@@ -601,6 +606,13 @@ class AppRunnerService(Construct):
             problems.check(
                 bool(_DIGEST.match(digest)), "digest", digest, "'sha256:' and 64 lowercase hex digits"
             )
+            if auto_deploy and public_image is None:
+                problems.add(
+                    "auto_deploy",
+                    auto_deploy,
+                    "False or None with digest (a digest never changes, so a push cannot redeploy it; "
+                    "use a tag to redeploy on push)",
+                )
         if public_image is not None:
             problems.check(
                 public_image.startswith("public.ecr.aws/"),

@@ -93,6 +93,7 @@ def full() -> Full:
         cpu="2 vCPU",
         memory="4 GB",
         environment={"LOG_LEVEL": "info"},
+        start_command="node server.js",
         secrets={
             "DB_PASSWORD": apprunner.Secret.from_secrets_manager(secret),
             "API_KEY": apprunner.Secret.from_ssm_parameter(parameter),
@@ -197,6 +198,7 @@ def test_environment_and_secrets_reach_the_container(full: Full) -> None:
     ]
     config = image["ImageConfiguration"]
     assert config["Port"] == "3000"
+    assert config["StartCommand"] == "node server.js"
     assert config["RuntimeEnvironmentVariables"] == [{"Name": "LOG_LEVEL", "Value": "info"}]
     assert sorted(s["Name"] for s in config["RuntimeEnvironmentSecrets"]) == ["API_KEY", "DB_PASSWORD"]
     assert image["ImageRepositoryType"] == "ECR"
@@ -278,7 +280,10 @@ def test_a_public_image_needs_no_access_role_and_is_not_auto_deployed(public_tem
     service = _only(public_template, "AWS::AppRunner::Service")["Properties"]
     assert "AccessRoleArn" not in service["SourceConfiguration"].get("AuthenticationConfiguration", {})
     assert service["SourceConfiguration"]["AutoDeploymentsEnabled"] is False
-    assert service["SourceConfiguration"]["ImageRepository"]["ImageRepositoryType"] == "ECR_PUBLIC"
+    image = service["SourceConfiguration"]["ImageRepository"]
+    assert image["ImageRepositoryType"] == "ECR_PUBLIC"
+    assert image["ImageIdentifier"] == "public.ecr.aws/aws-containers/hello-app-runner:latest"
+    assert image["ImageConfiguration"] == {"Port": "8000"}
     roles = _resources(public_template, "AWS::IAM::Role").values()
     assert all("build.apprunner" not in str(r) for r in roles)
 
@@ -445,6 +450,13 @@ def _try(region: str | None = None, with_vpc: bool = False, **kwargs: Any) -> Ap
             r"vpc_subnets=.* is invalid: only with vpc",
         ),
         ({"service_name": "a b"}, r"service_name='a b' is invalid: 4 to 40 letters"),
+        ({"port": True}, r"port=True is invalid: an integer from 1 to 65535"),
+        (
+            {"digest": DIGEST, "auto_deploy": True},
+            r"auto_deploy=True is invalid: False or None with digest",
+        ),
+        ({"start_command": " "}, r"start_command=' ' is invalid: a non-empty command on one line"),
+        ({"start_command": "a\nb"}, r"start_command='a\\nb' is invalid: a non-empty command on one line"),
     ],
 )
 def test_bad_service_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
