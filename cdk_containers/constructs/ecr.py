@@ -482,7 +482,10 @@ class ContainerRepository(Construct):
         ``finding-severity-counts`` for every severity from ``minimum_severity``
         up (Inspector reports zero counts, so ``exists`` would not do). Inspector's
         event counts only CRITICAL, HIGH and MEDIUM: below MEDIUM, enhanced-scan
-        alerts still need a MEDIUM or worse finding.
+        alerts still need a MEDIUM or worse finding. Inspector sends that event
+        once per image, after its first scan; later findings of continuous
+        scanning arrive as ``Inspector2 Finding`` events, which this rule does
+        not match.
 
         Args:
             target: An SNS topic (gets a topic policy for EventBridge; an ``sns.Topic``
