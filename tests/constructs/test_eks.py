@@ -314,3 +314,14 @@ def test_self_managed_nodes_boot_only_after_their_ec2_linux_access_entry_exists(
     entry_id, _ = _one(resources, "AWS::EKS::AccessEntry", Type="EC2_LINUX")
     (asg,) = [r for r in resources.values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
     assert entry_id in asg["DependsOn"]
+
+
+def test_an_unset_desired_size_is_min_size_for_managed_groups_and_absent_for_self_managed_ones(
+    resources: dict[str, Any],
+) -> None:
+    (nodegroup,) = [r for r in resources.values() if r["Type"] == "AWS::EKS::Nodegroup"]
+    # EKS takes all three sizes or none at creation: the documented caveat of managed groups.
+    assert nodegroup["Properties"]["ScalingConfig"] == {"DesiredSize": 1, "MaxSize": 3, "MinSize": 1}
+    (asg,) = [r for r in resources.values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
+    assert "DesiredCapacity" not in asg["Properties"]
+    assert (asg["Properties"]["MinSize"], asg["Properties"]["MaxSize"]) == ("1", "3")

@@ -8,13 +8,19 @@ from typing import Any
 import pytest
 from aws_cdk import Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_containers.constructs.eks import (
     AmiType,
     EksCluster,
+    FargateProfile,
     FargateSelector,
+    ManagedNodeGroup,
+    ManagedNodeGroupOptions,
+    SelfManagedNodeGroup,
     SelfManagedNodeGroupOptions,
     Taint,
 )
@@ -174,3 +180,157 @@ def test_cluster_autoscaler_tags_can_be_turned_off(bottlerocket: Template) -> No
     keys = json.dumps([tag["Key"] for tag in asg["Properties"]["Tags"]])
     assert "kubernetes.io/cluster/" in keys
     assert "cluster-autoscaler" not in keys
+
+
+@pytest.fixture(scope="module")
+def standalone() -> dict[str, Any]:
+    """Standalone capacity constructs, a Spot mixed-instances group, admin roles and a configured add-on."""
+    app = make_app()
+    stack = Stack(app, "Standalone")
+    ops = iam.Role(stack, "Ops", assumed_by=iam.AccountRootPrincipal())
+    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), admin_roles=[ops])
+    ManagedNodeGroup(
+        stack,
+        "Managed",
+        cluster=cluster,
+        options=ManagedNodeGroupOptions(
+            ami_type=AmiType.BOTTLEROCKET_ARM_64, instance_types=["m7g.large"], max_unavailable=2
+        ),
+    )
+    SelfManagedNodeGroup(
+        stack,
+        "Spot",
+        cluster=cluster,
+        options=SelfManagedNodeGroupOptions(
+            capacity_type=eks.CapacityType.SPOT,
+            instance_types=["c7i.large", "c6i.large"],
+            on_demand_base_capacity=1,
+            max_size=5,
+        ),
+    )
+    FargateProfile(stack, "Fargate", cluster=cluster, selectors=[FargateSelector(namespace="jobs")])
+    cluster.add_addon("metrics-server", version="v0.8.0-eksbuild.1", configuration={"replicas": 2})
+    template: dict[str, Any] = dict(Template.from_stack(stack).to_json())
+    return template
+
+
+def test_standalone_capacity_constructs_join_the_add_on_ordering(standalone: dict[str, Any]) -> None:
+    addons = {
+        a["Properties"]["AddonName"]: a for a in _resources_of_type(standalone, "AWS::EKS::Addon").values()
+    }
+    compute = {
+        k
+        for k, r in standalone["Resources"].items()
+        if r["Type"]
+        in ("AWS::EKS::Nodegroup", "AWS::AutoScaling::AutoScalingGroup", "AWS::EKS::FargateProfile")
+    }
+    assert len(compute) == 3
+    for name in ("coredns", "metrics-server"):
+        assert compute <= set(addons[name]["DependsOn"]), name
+    before = {
+        k
+        for k, a in _resources_of_type(standalone, "AWS::EKS::Addon").items()
+        if a["Properties"]["AddonName"] in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+    }
+    for capacity in compute:
+        assert before <= set(standalone["Resources"][capacity]["DependsOn"]), capacity
+
+
+def test_add_addon_passes_its_version_and_configuration(standalone: dict[str, Any]) -> None:
+    (addon,) = [
+        a
+        for a in _resources_of_type(standalone, "AWS::EKS::Addon").values()
+        if a["Properties"]["AddonName"] == "metrics-server"
+    ]
+    assert addon["Properties"]["AddonVersion"] == "v0.8.0-eksbuild.1"
+    assert json.loads(addon["Properties"]["ConfigurationValues"]) == {"replicas": 2}
+
+
+def test_admin_roles_get_cluster_admin_access_entries(standalone: dict[str, Any]) -> None:
+    entries = list(_resources_of_type(standalone, "AWS::EKS::AccessEntry").values())
+    (admin,) = [
+        e for e in entries if e["Properties"]["PrincipalArn"] == {"Fn::GetAtt": ["OpsA097D252", "Arn"]}
+    ]
+    assert admin["Properties"]["AccessPolicies"] == [
+        {
+            "AccessScope": {"Type": "cluster"},
+            "PolicyArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    ],
+                ]
+            },
+        }
+    ]
+    # EKS creates the managed group's and the Fargate profile's entries; only the self-managed role needs one.
+    assert sorted(e["Properties"].get("Type", "STANDARD") for e in entries) == ["EC2_LINUX", "STANDARD"]
+
+
+def test_a_managed_group_takes_max_unavailable_and_keeps_instance_types_and_ami_off_its_launch_template(
+    standalone: dict[str, Any],
+) -> None:
+    (nodegroup,) = _resources_of_type(standalone, "AWS::EKS::Nodegroup").values()
+    properties = nodegroup["Properties"]
+    assert properties["UpdateConfig"] == {"MaxUnavailable": 2}
+    assert properties["AmiType"] == "BOTTLEROCKET_ARM_64"
+    assert properties["InstanceTypes"] == ["m7g.large"]
+    launch_template_id = properties["LaunchTemplate"]["Id"]["Ref"]
+    data = standalone["Resources"][launch_template_id]["Properties"]["LaunchTemplateData"]
+    # EKS refuses an instance type or AMI in both places, and merges its own bootstrap when no AMI is set.
+    assert not {"InstanceType", "ImageId", "UserData", "IamInstanceProfile"} & set(data)
+    assert data["MetadataOptions"] == {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}
+    assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvdb"  # Bottlerocket's data volume
+
+
+def test_a_spot_self_managed_group_is_a_mixed_instances_group_above_an_on_demand_base(
+    standalone: dict[str, Any],
+) -> None:
+    (asg,) = _resources_of_type(standalone, "AWS::AutoScaling::AutoScalingGroup").values()
+    policy = asg["Properties"]["MixedInstancesPolicy"]
+    assert policy["InstancesDistribution"] == {
+        "OnDemandBaseCapacity": 1,
+        "OnDemandPercentageAboveBaseCapacity": 0,
+        "SpotAllocationStrategy": "price-capacity-optimized",
+    }
+    assert policy["LaunchTemplate"]["Overrides"] == [
+        {"InstanceType": "c7i.large"},
+        {"InstanceType": "c6i.large"},
+    ]
+    assert asg["Properties"]["CapacityRebalance"] is True
+    assert "LaunchTemplate" not in asg["Properties"]
+    launch_template_id = policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateId"]["Ref"]
+    data = standalone["Resources"][launch_template_id]["Properties"]["LaunchTemplateData"]
+    assert "InstanceType" not in data  # the overrides choose it
+
+
+@pytest.mark.parametrize(
+    ("ami_type", "parameter"),
+    [
+        (
+            AmiType.AL2023_X86_64_STANDARD,
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id",
+        ),
+        (
+            AmiType.AL2023_ARM_64_STANDARD,
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id",
+        ),
+        (
+            AmiType.AL2023_X86_64_NVIDIA,
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/nvidia/recommended/image_id",
+        ),
+        (
+            AmiType.AL2023_ARM_64_NVIDIA,
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/nvidia/recommended/image_id",
+        ),
+        (AmiType.BOTTLEROCKET_X86_64, "/aws/service/bottlerocket/aws-k8s-1.36/x86_64/latest/image_id"),
+        (AmiType.BOTTLEROCKET_ARM_64, "/aws/service/bottlerocket/aws-k8s-1.36/arm64/latest/image_id"),
+    ],
+)
+def test_each_ami_type_reads_the_public_ssm_parameter_eks_publishes(
+    ami_type: AmiType, parameter: str
+) -> None:
+    assert ami_type.ssm_parameter("1.36") == parameter

@@ -182,3 +182,32 @@ def test_a_label_too_long_for_the_cluster_autoscaler_node_template_tag_is_refuse
         )
         == []
     )
+
+
+def test_max_unavailable_of_a_managed_group_is_from_1_to_100(cluster: EksCluster) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"ManagedNodeGroup 'V/Eks/Bad': max_unavailable=0 is invalid: an integer from 1 to 100",
+    ):
+        cluster.add_managed_node_group("Bad", ManagedNodeGroupOptions(max_unavailable=0))
+
+
+def test_the_on_demand_base_of_a_self_managed_group_fits_in_max_size(cluster: EksCluster) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"SelfManagedNodeGroup 'V/Eks/Bad': on_demand_base_capacity=4 is invalid: an integer from 0 to "
+        r"max_size \(3\)",
+    ):
+        cluster.add_self_managed_node_group("Bad", SelfManagedNodeGroupOptions(on_demand_base_capacity=4))
+
+
+def test_every_problem_of_one_group_is_listed_in_one_error(cluster: EksCluster) -> None:
+    with pytest.raises(
+        ValueError, match=r"ManagedNodeGroup 'V/Eks/Bad' has 3 invalid arguments:\n  - "
+    ) as error:
+        cluster.add_managed_node_group(
+            "Bad", ManagedNodeGroupOptions(min_size=-1, root_volume_size=5, metadata_hop_limit=3)
+        )
+    assert "min_size=-1" in str(error.value)
+    assert "root_volume_size=5" in str(error.value)
+    assert "metadata_hop_limit=3" in str(error.value)

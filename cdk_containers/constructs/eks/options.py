@@ -281,9 +281,12 @@ class ManagedNodeGroupOptions(_NodeGroupOptions):
         capacity_type: ``ON_DEMAND`` or ``SPOT``. Defaults to ``ON_DEMAND``.
         min_size: Fewest nodes. Defaults to 1.
         max_size: Most nodes. Defaults to 3.
-        desired_size: Nodes at creation. Defaults to ``min_size`` (EKS's choice); leave it
-            unset when the cluster autoscaler or Karpenter manages the size, or every
-            deploy resets it (terraform-aws-eks#2961).
+        desired_size: Nodes at creation. Defaults to ``min_size``. A managed node group's
+            template always carries a desired size (EKS takes all three sizes or none at
+            creation), and CloudFormation applies it again whenever the scaling config changes:
+            changing ``min_size`` or ``max_size`` later resets a size the cluster autoscaler
+            chose (terraform-aws-eks#2961). A self-managed group leaves it out of the template
+            when unset, so its Auto Scaling group keeps the autoscaler's size across deploys.
         labels: Kubernetes labels of every node. Defaults to none.
         taints: Kubernetes taints of every node. Defaults to none.
         root_volume_size: Encrypted gp3 root volume in GiB. Defaults to 50.
