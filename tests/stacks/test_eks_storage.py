@@ -89,6 +89,30 @@ def test_each_driver_add_on_depends_on_every_node_group_and_its_pod_identity(
 
 
 @pytest.mark.parametrize("addon_name", sorted(DRIVERS))
+def test_each_driver_add_on_waits_for_its_controller_role_and_every_policy_of_it(
+    template: dict[str, Any], addon_name: str
+) -> None:
+    # The controller calls AWS as soon as it starts: a policy attached after the add-on
+    # is created would refuse its first calls.
+    _, _, construct_id = DRIVERS[addon_name]
+    addons = _of_type(template, "AWS::EKS::Addon").values()
+    addon = next(v for v in addons if v["Properties"]["AddonName"] == addon_name)
+    association = template["Resources"][
+        logical_id(template, "AWS::EKS::PodIdentityAssociation", construct_id)
+    ]
+    role_id = association["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    policies = {
+        key
+        for key, resource in template["Resources"].items()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and {"Ref": role_id} in resource["Properties"].get("Roles", [])
+    }
+    assert {role_id, *policies} <= set(addon["DependsOn"])
+    if addon_name in ("aws-fsx-csi-driver", "netapp_trident-operator"):  # EBS/EFS: AWS managed only
+        assert policies, f"{addon_name}: no policy of its own found"
+
+
+@pytest.mark.parametrize("addon_name", sorted(DRIVERS))
 def test_each_controller_service_account_is_bound_to_a_pod_identity_role(
     template: dict[str, Any], addon_name: str
 ) -> None:

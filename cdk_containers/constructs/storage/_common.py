@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol
 
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
-from constructs import Construct, Node
+from constructs import Construct, IConstruct, Node
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain
 
 __all__ = [
     "ReclaimPolicy",
     "StorageCluster",
+    "add_storage_class_manifest",
     "bind_controller_identity",
     "check_storage_class_basics",
     "controller_role",
+    "install_controller_addon",
     "register_storage_class",
     "require_ec2_capacity",
     "select_subnets",
@@ -212,15 +215,92 @@ def bind_controller_identity(
     return bound
 
 
-def controller_role(scope: Construct, construct_id: str, *, description: str) -> iam.Role:
-    """A role for a CSI controller's service account, trusted by EKS Pod Identity only."""
-    return iam.Role(
+def controller_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    managed_policy: str | None = None,
+    managed_policy_reason: str | None = None,
+) -> iam.Role:
+    """A role for a CSI controller's service account, trusted by EKS Pod Identity only.
+
+    Args:
+        managed_policy: Name of an AWS managed policy to attach, e.g.
+            ``service-role/AmazonEBSCSIDriverPolicy``. Defaults to none.
+        managed_policy_reason: Why the policy is acceptable; acknowledges its IAM4
+            finding. Required with ``managed_policy``.
+    """
+    role = iam.Role(
         scope,
         construct_id,
         description=description,
         # Pod Identity assumes the role with sts:AssumeRole and sts:TagSession.
         assumed_by=iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL).with_session_tags(),
     )
+    if managed_policy is not None:
+        if not managed_policy_reason:
+            raise ValueError(f"controller_role({construct_id!r}): managed_policy needs managed_policy_reason")
+        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(managed_policy))
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{managed_policy}]",
+                reason=managed_policy_reason,
+            )
+        )
+    return role
+
+
+def install_controller_addon(
+    cluster: StorageCluster,
+    role: iam.IRole,
+    *,
+    addon_name: str,
+    addon_version: str | None,
+    association_id: str,
+    namespace: str,
+    service_account: str,
+    permissions: Sequence[IConstruct] = (),
+) -> eks.Addon:
+    """Install a CSI driver's add-on (after compute) with its controller bound to ``role``.
+
+    The add-on waits for the Pod Identity association, the role and everything
+    under it (its default policy), and ``permissions`` (policies attached from
+    elsewhere), so the controller's first calls are not refused.
+    """
+    addon = cluster.add_addon(addon_name, version=addon_version)
+    bind_controller_identity(
+        cluster,
+        addon,
+        role,
+        construct_id=association_id,
+        namespace=namespace,
+        service_account=service_account,
+    )
+    addon.node.add_dependency(role, *permissions)
+    return addon
+
+
+def add_storage_class_manifest(
+    cluster: StorageCluster,
+    driver: Construct,
+    manifest: Mapping[str, Any],
+    *,
+    default: bool,
+    construct_type: str,
+    into: dict[str, dict[str, Any]],
+) -> eks.KubernetesManifest:
+    """Register a StorageClass of ``driver`` on ``cluster`` and apply its manifest.
+
+    Refuses a name already used on the cluster or a second default class (see
+    :func:`register_storage_class`); records the manifest in ``into`` by name.
+    """
+    name = str(manifest["metadata"]["name"])
+    register_storage_class(
+        cluster, name=name, default=default, owner_path=driver.node.path, construct_type=construct_type
+    )
+    into[name] = dict(manifest)
+    return cluster.add_manifest(f"StorageClass-{name}", manifest)
 
 
 def storage_class_manifest(

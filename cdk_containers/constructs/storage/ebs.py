@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,10 +14,10 @@ from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
-    bind_controller_identity,
+    add_storage_class_manifest,
     check_storage_class_basics,
     controller_role,
-    register_storage_class,
+    install_controller_addon,
     require_ec2_capacity,
     storage_class_manifest,
 )
@@ -218,28 +217,25 @@ class EbsCsiDriver(Construct):
         self._granted_keys: set[str] = set()
 
         self.role = controller_role(
-            self, "ControllerRole", description="EBS CSI controller (kube-system/ebs-csi-controller-sa)"
+            self,
+            "ControllerRole",
+            description="EBS CSI controller (kube-system/ebs-csi-controller-sa)",
+            managed_policy=self.MANAGED_POLICY,
+            managed_policy_reason="AmazonEBSCSIDriverPolicy is the policy AWS maintains for the EBS CSI "
+            "driver; it scopes volume deletion and modification to volumes the driver tagged, and AWS "
+            "updates it with the driver's new API calls",
         )
         """The controller's IAM role, bound to its service account through EKS Pod Identity."""
-        self.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(self.MANAGED_POLICY))
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{self.MANAGED_POLICY}]",
-                reason="AmazonEBSCSIDriverPolicy is the policy AWS maintains for the EBS CSI driver; it "
-                "scopes volume deletion and modification to volumes the driver tagged, and AWS updates it "
-                "with the driver's new API calls",
-            )
-        )
-        self.addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
-        """The ``aws-ebs-csi-driver`` add-on (depends on the cluster's compute)."""
-        bind_controller_identity(
+        self.addon = install_controller_addon(
             cluster,
-            self.addon,
             self.role,
-            construct_id="EbsCsiController",
+            addon_name=self.ADDON_NAME,
+            addon_version=addon_version,
+            association_id="EbsCsiController",
             namespace=self.NAMESPACE,
             service_account=self.SERVICE_ACCOUNT,
         )
+        """The ``aws-ebs-csi-driver`` add-on (after the compute, the role and its association)."""
         self.storage_classes: dict[str, dict[str, Any]] = {}
         """Every StorageClass manifest added so far, by name."""
         if create_default_storage_class:
@@ -247,18 +243,16 @@ class EbsCsiDriver(Construct):
 
     def add_storage_class(self, storage_class: EbsStorageClass) -> eks.KubernetesManifest:
         """Add a StorageClass to the cluster; grants the controller use of its KMS key."""
-        register_storage_class(
-            self._cluster,
-            name=storage_class.name,
-            default=storage_class.default,
-            owner_path=self.node.path,
-            construct_type="EbsCsiDriver",
-        )
         if storage_class.kms_key is not None:
             self._grant_key(storage_class.kms_key)
-        manifest = storage_class.to_manifest()
-        self.storage_classes[storage_class.name] = manifest
-        return self._cluster.add_manifest(f"StorageClass-{storage_class.name}", manifest)
+        return add_storage_class_manifest(
+            self._cluster,
+            self,
+            storage_class.to_manifest(),
+            default=storage_class.default,
+            construct_type="EbsCsiDriver",
+            into=self.storage_classes,
+        )
 
     def _grant_key(self, key: kms.IKey) -> None:
         # What EBS needs from a customer-managed key when it creates, attaches

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_eks_v2 as eks
@@ -17,11 +17,11 @@ from cdk_containers._validation import Problems, construct_path, is_dns1123_subd
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
-    bind_controller_identity,
+    add_storage_class_manifest,
     check_storage_class_basics,
     controller_role,
+    install_controller_addon,
     is_octal_mode,
-    register_storage_class,
     storage_class_manifest,
 )
 
@@ -242,23 +242,20 @@ class EfsCsiDriver(Construct):
         """The ``aws-efs-csi-driver`` add-on (``None`` on a Fargate-only cluster)."""
         if cluster.has_ec2_capacity:
             self.role = controller_role(
-                self, "ControllerRole", description="EFS CSI controller (kube-system/efs-csi-controller-sa)"
+                self,
+                "ControllerRole",
+                description="EFS CSI controller (kube-system/efs-csi-controller-sa)",
+                managed_policy=self.MANAGED_POLICY,
+                managed_policy_reason="AmazonEFSCSIDriverPolicy is the policy AWS maintains for the EFS "
+                "CSI driver; it lets the controller create access points only with the driver's tag and "
+                "delete only access points it tagged, and AWS updates it with the driver",
             )
-            self.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(self.MANAGED_POLICY))
-            Validations.of(self.role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{self.MANAGED_POLICY}]",
-                    reason="AmazonEFSCSIDriverPolicy is the policy AWS maintains for the EFS CSI driver; it "
-                    "lets the controller create access points only with the driver's tag and delete only "
-                    "access points it tagged, and AWS updates it with the driver",
-                )
-            )
-            self.addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
-            bind_controller_identity(
+            self.addon = install_controller_addon(
                 cluster,
-                self.addon,
                 self.role,
-                construct_id="EfsCsiController",
+                addon_name=self.ADDON_NAME,
+                addon_version=addon_version,
+                association_id="EfsCsiController",
                 namespace=self.NAMESPACE,
                 service_account=self.SERVICE_ACCOUNT,
             )
@@ -276,16 +273,14 @@ class EfsCsiDriver(Construct):
                 "Fargate cannot run; use add_static_volume() for Fargate pods",
             )
         problems.raise_if_any()
-        register_storage_class(
+        return add_storage_class_manifest(
             self._cluster,
-            name=storage_class.name,
+            self,
+            storage_class.to_manifest(file_system_id=self.file_system.file_system_id),
             default=storage_class.default,
-            owner_path=self.node.path,
             construct_type="EfsCsiDriver",
+            into=self.storage_classes,
         )
-        manifest = storage_class.to_manifest(file_system_id=self.file_system.file_system_id)
-        self.storage_classes[storage_class.name] = manifest
-        return self._cluster.add_manifest(f"StorageClass-{storage_class.name}", manifest)
 
     def static_volume_manifest(
         self, name: str, *, access_point: efs.IAccessPoint | None = None, capacity: str = "5Gi"

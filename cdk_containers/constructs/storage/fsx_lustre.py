@@ -16,10 +16,10 @@ from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
-    bind_controller_identity,
+    add_storage_class_manifest,
     check_storage_class_basics,
     controller_role,
-    register_storage_class,
+    install_controller_addon,
     require_ec2_capacity,
     select_subnets,
     storage_class_manifest,
@@ -253,16 +253,16 @@ class FsxLustreCsiDriver(Construct):
                 "covers only roles under that one service-linked path",
             )
         )
-        self.addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
-        """The ``aws-fsx-csi-driver`` add-on (depends on the cluster's compute)."""
-        bind_controller_identity(
+        self.addon = install_controller_addon(
             cluster,
-            self.addon,
             self.role,
-            construct_id="FsxCsiController",
+            addon_name=self.ADDON_NAME,
+            addon_version=addon_version,
+            association_id="FsxCsiController",
             namespace=self.NAMESPACE,
             service_account=self.SERVICE_ACCOUNT,
         )
+        """The ``aws-fsx-csi-driver`` add-on (after the compute, the role and its association)."""
         self.storage_classes: dict[str, dict[str, Any]] = {}
         """Every StorageClass manifest added so far, by name."""
 
@@ -323,20 +323,19 @@ class FsxLustreCsiDriver(Construct):
         subnet = self._resolve_subnet(storage_class, problems)
         problems.raise_if_any()
         assert subnet is not None
-        register_storage_class(
-            self._cluster,
-            name=storage_class.name,
-            default=storage_class.default,
-            owner_path=self.node.path,
-            construct_type="FsxLustreCsiDriver",
-        )
         if storage_class.kms_key is not None:
             self._grant_key(storage_class.kms_key)
         manifest = storage_class.to_manifest(
             subnet_id=subnet.subnet_id, security_group_ids=[self.security_group.security_group_id]
         )
-        self.storage_classes[storage_class.name] = manifest
-        return self._cluster.add_manifest(f"StorageClass-{storage_class.name}", manifest)
+        return add_storage_class_manifest(
+            self._cluster,
+            self,
+            manifest,
+            default=storage_class.default,
+            construct_type="FsxLustreCsiDriver",
+            into=self.storage_classes,
+        )
 
     def _grant_key(self, key: kms.IKey) -> None:
         # FSx encrypts with the caller's key through a grant it creates on create.

@@ -19,10 +19,10 @@ from cdk_containers._validation import Problems, construct_path, is_dns1123_subd
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
-    bind_controller_identity,
+    add_storage_class_manifest,
     check_storage_class_basics,
     controller_role,
-    register_storage_class,
+    install_controller_addon,
     require_ec2_capacity,
     select_subnets,
     storage_class_manifest,
@@ -344,16 +344,17 @@ class FsxOntapCsiDriver(Construct):
                 )
             )
 
-        self.addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
-        """The ``netapp_trident-operator`` add-on (depends on the cluster's compute)."""
-        bind_controller_identity(
+        self.addon = install_controller_addon(
             cluster,
-            self.addon,
             self.role,
-            construct_id="TridentController",
+            addon_name=self.ADDON_NAME,
+            addon_version=addon_version,
+            association_id="TridentController",
             namespace=TRIDENT_NAMESPACE,
             service_account=TRIDENT_SERVICE_ACCOUNT,
+            permissions=[self.policy],
         )
+        """The ``netapp_trident-operator`` add-on (after compute, the role, its policy, the association)."""
         self.backend_manifest = trident_backend_manifest(
             name=backend_name,
             svm_name=svm_name,
@@ -436,14 +437,11 @@ class FsxOntapCsiDriver(Construct):
 
     def add_storage_class(self, storage_class: OntapStorageClass) -> eks.KubernetesManifest:
         """Add a StorageClass on this driver's Trident backend."""
-        register_storage_class(
+        return add_storage_class_manifest(
             self._cluster,
-            name=storage_class.name,
+            self,
+            storage_class.to_manifest(backend_name=self.backend_name),
             default=storage_class.default,
-            owner_path=self.node.path,
             construct_type="FsxOntapCsiDriver",
+            into=self.storage_classes,
         )
-        manifest = storage_class.to_manifest(backend_name=self.backend_name)
-        self.storage_classes[storage_class.name] = manifest
-        resource = self._cluster.add_manifest(f"StorageClass-{storage_class.name}", manifest)
-        return resource
