@@ -594,6 +594,8 @@ class RegistryScanning(Construct):
             rules = [ScanningRule(frequency="CONTINUOUS_SCAN" if scan_type == "ENHANCED" else "SCAN_ON_PUSH")]
         problems.check(1 <= len(rules) <= 2, "rules", len(rules), "1 or 2 scanning rules")
         for rule in rules:
+            if not _check_list(problems, "rules.filters", rule.filters, "['prod-*']"):
+                continue
             allowed: tuple[str, ...] = (
                 get_args(ScanFrequency) if scan_type == "ENHANCED" else ("SCAN_ON_PUSH",)
             )
@@ -717,6 +719,8 @@ class RegistryReplication(Construct):
                         destination.region,
                         f"a region other than the stack's own ({stack.region}) for the same account",
                     )
+            if not _check_list(problems, "rules.repository_prefixes", rule.repository_prefixes, "['prod']"):
+                continue
             problems.check(
                 len(rule.repository_prefixes) <= 100,
                 "rules.repository_prefixes",

@@ -809,3 +809,23 @@ def test_continuous_scanning_needs_enhanced_scanning() -> None:
         RegistryScanning(
             _stack(), "Scanning", scan_type="BASIC", rules=[ScanningRule(frequency="CONTINUOUS_SCAN")]
         )
+
+
+def test_a_string_of_scanning_filters_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"rules.filters='prod-\*' is invalid: a list of strings such as"):
+        RegistryScanning(
+            _stack(), "Scanning", rules=[ScanningRule(frequency="SCAN_ON_PUSH", filters="prod-*")]
+        )
+
+
+def test_a_string_of_replication_prefixes_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"rules.repository_prefixes='prod' is invalid: a list of strings"):
+        RegistryReplication(
+            _stack(),
+            "Replication",
+            rules=[
+                ReplicationRule(
+                    destinations=[ReplicationDestination(region="eu-west-1")], repository_prefixes="prod"
+                )
+            ],
+        )
