@@ -325,3 +325,11 @@ def test_an_unset_desired_size_is_min_size_for_managed_groups_and_absent_for_sel
     (asg,) = [r for r in resources.values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
     assert "DesiredCapacity" not in asg["Properties"]
     assert (asg["Properties"]["MinSize"], asg["Properties"]["MaxSize"]) == ("1", "3")
+
+
+def test_the_vpc_cni_is_created_after_the_pod_identity_agent_it_gets_credentials_from(
+    resources: dict[str, Any],
+) -> None:
+    agent_id, _ = _one(resources, "AWS::EKS::Addon", AddonName="eks-pod-identity-agent")
+    _, cni = _one(resources, "AWS::EKS::Addon", AddonName="vpc-cni")
+    assert cni["DependsOn"] == [agent_id]

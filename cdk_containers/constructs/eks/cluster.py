@@ -96,8 +96,9 @@ class EksCluster(Construct):
       control-plane log types, secrets envelope-encrypted with a KMS key (rotation on),
       access-entry authentication (``API``), no Auto Mode and no default capacity;
     * the EKS managed add-ons ``vpc-cni`` (with its own Pod Identity role holding
-      ``AmazonEKS_CNI_Policy``, so nodes do not carry it), ``kube-proxy`` and
-      ``eks-pod-identity-agent`` before compute, ``coredns`` after compute;
+      ``AmazonEKS_CNI_Policy``, so nodes do not carry it; created after the Pod Identity
+      agent it gets credentials from), ``kube-proxy`` and ``eks-pod-identity-agent`` before
+      compute, ``coredns`` after compute;
     * cluster-admin access entries for ``admin_roles``.
 
     Add capacity with :meth:`add_managed_node_group`, :meth:`add_self_managed_node_group`
@@ -292,7 +293,11 @@ class EksCluster(Construct):
             "PodIdentityAssociations", [{"ServiceAccount": "aws-node", "RoleArn": self.cni_role.role_arn}]
         )
         self.add_addon("kube-proxy", before_compute=True)
-        self.add_addon("eks-pod-identity-agent", before_compute=True)
+        agent = self.add_addon("eks-pod-identity-agent", before_compute=True)
+        # aws-node gets its credentials from the agent and crash-loops without it
+        # (aws/amazon-vpc-cni-k8s#3840); EKS documents the agent as a prerequisite of add-on
+        # Pod Identity associations, so the association is not created before the agent.
+        cni.node.add_dependency(agent)
         coredns = self.add_addon("coredns")
         cfn_coredns = coredns.node.default_child
         assert isinstance(cfn_coredns, eks.CfnAddon)
