@@ -12,75 +12,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-from cdk_containers.constructs.app_runner import (
-    AppRunnerAutoScaling,
-    AppRunnerHealthCheck,
-    AppRunnerService,
-)
-from cdk_containers.constructs.ecr import (
-    ContainerRepository,
-    HasRepository,
-    PullThroughCache,
-    PullThroughCacheRule,
-    RegistryReplication,
-    RegistryScanning,
-    ReplicationDestination,
-    ReplicationRule,
-    ScanningRule,
-    UpstreamRegistry,
-)
-from cdk_containers.constructs.eks import (
-    AmiType,
-    EksCluster,
-    FargateProfile,
-    FargateSelector,
-    ManagedNodeGroup,
-    ManagedNodeGroupOptions,
-    SelfManagedNodeGroup,
-    SelfManagedNodeGroupOptions,
-    Taint,
-)
-from cdk_containers.constructs.storage import (
-    EbsCsiDriver,
-    EbsStorageClass,
-    EfsCsiDriver,
-    EfsStorageClass,
-    FsxLustreCsiDriver,
-    FsxLustreStorageClass,
-    FsxOntapCsiDriver,
-    OntapStorageClass,
-)
+# The package root offers exactly what cdk_containers.constructs offers, so a name
+# is added to one list only (cdk_containers/constructs/__init__.py).
+from cdk_containers import constructs as _constructs
+from cdk_containers.constructs import *  # noqa: F403
 
-__all__ = [
-    "__version__",
-    "AppRunnerAutoScaling",
-    "AppRunnerHealthCheck",
-    "AppRunnerService",
-    "ContainerRepository",
-    "HasRepository",
-    "PullThroughCache",
-    "PullThroughCacheRule",
-    "RegistryReplication",
-    "RegistryScanning",
-    "ReplicationDestination",
-    "ReplicationRule",
-    "ScanningRule",
-    "UpstreamRegistry",
-    "AmiType",
-    "EksCluster",
-    "FargateProfile",
-    "FargateSelector",
-    "ManagedNodeGroup",
-    "ManagedNodeGroupOptions",
-    "SelfManagedNodeGroup",
-    "SelfManagedNodeGroupOptions",
-    "Taint",
-    "EbsCsiDriver",
-    "EbsStorageClass",
-    "EfsCsiDriver",
-    "EfsStorageClass",
-    "FsxLustreCsiDriver",
-    "FsxLustreStorageClass",
-    "FsxOntapCsiDriver",
-    "OntapStorageClass",
-]
+__all__ = ["__version__"]
+__all__ += _constructs.__all__
