@@ -112,8 +112,22 @@ class NetworkStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         """The log group that receives the VPC flow logs (retained with the stack)."""
+        # Confused-deputy conditions from the VPC user guide ("IAM role for publishing flow
+        # logs to CloudWatch Logs"): only flow logs of this account and region may use the role.
         flow_log_role = iam.Role(
-            self, "FlowLogRole", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com")
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="ec2", resource="vpc-flow-log", resource_name="*"
+                        )
+                    },
+                },
+            ),
         )
         self.vpc.add_flow_log(
             "FlowLog",

@@ -214,29 +214,92 @@ def test_the_vpc_cni_gets_its_own_pod_identity_role_instead_of_the_nodes(resourc
         assert "AmazonEC2ContainerRegistryPullOnly" in policies
 
 
-def test_pod_identity_roles_trust_the_pods_service_with_session_tags(
-    template: Template, full: tuple[SynthResult, EksCluster]
+def _pod_identity_trust(cluster_id: str, namespace: str, service_account: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {
+                    "aws:RequestTag/eks-cluster-arn": {"Fn::GetAtt": [cluster_id, "Arn"]},
+                    "aws:RequestTag/kubernetes-namespace": namespace,
+                    "aws:RequestTag/kubernetes-service-account": service_account,
+                }
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+        }
+    ]
+
+
+def test_pod_identity_roles_trust_only_their_service_account_of_this_cluster(
+    resources: dict[str, Any],
 ) -> None:
-    template.has_resource_properties(
+    (cluster_id,) = _ids(resources, "AWS::EKS::Cluster")
+    _, association = _one(
+        resources,
         "AWS::EKS::PodIdentityAssociation",
-        {"Namespace": "kube-system", "ServiceAccount": "ebs-csi-controller-sa"},
+        Namespace="kube-system",
+        ServiceAccount="ebs-csi-controller-sa",
     )
-    template.has_resource_properties(
+    role = resources[association["Properties"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    assert role["Description"] == "Pod Identity role of kube-system/ebs-csi-controller-sa"
+    assert role["AssumeRolePolicyDocument"]["Statement"] == _pod_identity_trust(
+        cluster_id, "kube-system", "ebs-csi-controller-sa"
+    )
+    (cni,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::EKS::Addon" and r["Properties"]["AddonName"] == "vpc-cni"
+    ]
+    cni_role = resources[cni["Properties"]["PodIdentityAssociations"][0]["RoleArn"]["Fn::GetAtt"][0]]
+    assert cni_role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == _pod_identity_trust(
+        cluster_id, "kube-system", "aws-node"
+    )
+
+
+def test_the_cluster_role_trusts_eks_only_for_clusters_of_this_account_and_region(
+    resources: dict[str, Any],
+) -> None:
+    (cluster_id,) = _ids(resources, "AWS::EKS::Cluster")
+    role_id = resources[cluster_id]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    (statement,) = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "eks.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":eks:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":cluster/*",
+                    ],
+                ]
+            }
+        },
+    }
+
+
+def test_a_named_cluster_s_role_trusts_eks_only_for_that_cluster() -> None:
+    app = make_app()
+    stack = Stack(app, "Named")
+    EksCluster(stack, "Eks", vpc=_vpc(stack), cluster_name="payments")
+    roles = Template.from_stack(stack).find_resources(
         "AWS::IAM::Role",
         {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": ["sts:AssumeRole", "sts:TagSession"],
-                        "Effect": "Allow",
-                        "Principal": {"Service": "pods.eks.amazonaws.com"},
-                    }
-                ],
-                "Version": "2012-10-17",
-            },
-            "Description": "Pod Identity role of kube-system/ebs-csi-controller-sa",
+            "Properties": {
+                "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "eks.amazonaws.com"}}]}
+            }
         },
     )
+    (role,) = roles.values()
+    condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["ArnLike"]["aws:SourceArn"]["Fn::Join"][1][-1] == ":cluster/payments"
 
 
 # -- manifests and the kubectl handler ------------------------------------------------------

@@ -73,7 +73,14 @@ def test_trident_may_read_only_the_svm_secret_and_write_only_this_file_system_s_
     assert secret["Resource"] == {"Ref": svm_secret}
     writes = next(s for s in statements if "fsx:CreateVolume" in s["Action"])
     assert {"fsx:CreateVolume", "fsx:DeleteVolume", "fsx:UpdateVolume"} <= set(writes["Action"])
-    assert all({"Ref": file_system} in arn["Fn::Join"][1] for arn in writes["Resource"])
+    svm = logical_id(template, "AWS::FSx::StorageVirtualMachine", "Ontap/Svm")
+    # The file system's own ARN and its volumes (a wildcard under this file system only), and the
+    # exact ARN of the one SVM this construct creates: no SVM wildcard.
+    assert {"Fn::GetAtt": [svm, "ResourceARN"]} in writes["Resource"]
+    arns = [arn for arn in writes["Resource"] if "Fn::Join" in arn]
+    assert len(arns) == 2 == len(writes["Resource"]) - 1
+    assert all({"Ref": file_system} in arn["Fn::Join"][1] for arn in arns)
+    assert not any("storage-virtual-machine" in str(arn) for arn in arns)
     reads = next(s for s in statements if s["Resource"] == "*")
     assert all(action.startswith("fsx:Describe") for action in reads["Action"])
 

@@ -124,9 +124,18 @@ def test_each_controller_service_account_is_bound_to_a_pod_identity_role(
     assert association["Properties"]["ServiceAccount"] == service_account
     role_id = association["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    cluster = logical_id(template, "AWS::EKS::Cluster", "Eks/Cluster")
+    # Only Pod Identity sessions of this service account in this cluster (EKS session tags).
     assert trust == [
         {
             "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {
+                    "aws:RequestTag/eks-cluster-arn": {"Fn::GetAtt": [cluster, "Arn"]},
+                    "aws:RequestTag/kubernetes-namespace": namespace,
+                    "aws:RequestTag/kubernetes-service-account": service_account,
+                }
+            },
             "Effect": "Allow",
             "Principal": {"Service": "pods.eks.amazonaws.com"},
         }
@@ -152,6 +161,28 @@ def test_the_fsx_controller_can_create_file_systems_with_the_stack_key(template:
     assert {"fsx:CreateFileSystem", "fsx:DeleteFileSystem", "kms:CreateGrant"} <= actions
     key = logical_id(template, "AWS::KMS::Key", "StorageFileSystemKey")
     assert any(s["Resource"] == {"Fn::GetAtt": [key, "Arn"]} for s in statements)
+
+
+def test_the_fsx_controller_resizes_and_deletes_only_file_systems_it_tagged(template: dict[str, Any]) -> None:
+    policy = template["Resources"][logical_id(template, "AWS::IAM::Policy", "StorageLustreControllerRole")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+
+    def allowing(action: str) -> list[dict[str, Any]]:
+        return [
+            s
+            for s in statements
+            if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+
+    for action in ("fsx:DeleteFileSystem", "fsx:UpdateFileSystem"):
+        (statement,) = allowing(action)
+        # The FSx CSI driver tags every file system it creates with CSIVolumeName; the ONTAP
+        # file system of the same stack does not carry it.
+        assert statement["Condition"] == {"Null": {"aws:ResourceTag/CSIVolumeName": "false"}}
+    (grant,) = allowing("kms:CreateGrant")
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    ontap = template["Resources"][logical_id(template, "AWS::FSx::FileSystem", "StorageOntapFileSystem")]
+    assert "CSIVolumeName" not in json.dumps(ontap)
 
 
 def test_trident_has_a_customer_managed_policy_reading_only_the_svm_secret(template: dict[str, Any]) -> None:

@@ -90,3 +90,38 @@ def test_every_problem_is_reported_at_once() -> None:
         NetworkStack(make_app(), "Net", max_azs=1, cidr="bad")
     assert "max_azs=1" in str(error.value)
     assert "cidr='bad'" in str(error.value)
+
+
+def test_only_flow_logs_of_this_account_and_region_may_assume_the_flow_log_role(template: Template) -> None:
+    # Confused-deputy conditions from the VPC user guide's flow-log role page.
+    roles = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [{"Principal": {"Service": "vpc-flow-logs.amazonaws.com"}}]
+                }
+            }
+        },
+    )
+    (role,) = roles.values()
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":ec2:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":vpc-flow-log/*",
+                    ],
+                ]
+            }
+        },
+    }

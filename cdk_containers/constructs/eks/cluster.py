@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct, IValidation
 
 from cdk_containers._validation import Problems, construct_path
+from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.eks._subnets import selection_kwargs
 from cdk_containers.constructs.eks._versions import (
     KUBECTL_LAYERS,
@@ -253,6 +254,7 @@ class EksCluster(Construct):
                 "ENIs, load balancers and security groups; it is assumable only by eks.amazonaws.com",
             )
         )
+        self._limit_cluster_role_trust(cluster_name)
         cfn_cluster = self.cluster.node.default_child
         assert isinstance(cfn_cluster, eks.CfnCluster)
         self._cfn_cluster = cfn_cluster
@@ -304,13 +306,35 @@ class EksCluster(Construct):
         cfn_coredns.configuration_values = Lazy.string(_CoreDnsConfiguration(self))
         self.node.add_validation(_FargateOnlyCoreDnsNeedsAProfile(self))
 
+    def _limit_cluster_role_trust(self, cluster_name: str | None) -> None:
+        # Confused-deputy conditions the EKS user guide documents for the cluster role
+        # ("Cross-service confused deputy prevention in Amazon EKS"). The cluster's own ARN
+        # would be a circular reference (the cluster needs the role first), so without a
+        # cluster name the ARN ends in a wildcard, still limited to this account and region.
+        stack = Stack.of(self)
+        cfn_role = self.cluster.role.node.default_child
+        assert isinstance(cfn_role, iam.CfnRole)
+        cfn_role.add_property_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition",
+            {
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {
+                    "aws:SourceArn": stack.format_arn(
+                        service="eks", resource="cluster", resource_name=cluster_name or "*"
+                    )
+                },
+            },
+        )
+
     # -- add-ons and identities -------------------------------------------------------------
 
     def _cni_role(self) -> iam.IRole:
         role = iam.Role(
             self,
             "VpcCniRole",
-            assumed_by=iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com")),
+            assumed_by=pod_identity_principal(
+                cluster_arn=self.cluster.cluster_arn, namespace="kube-system", service_account="aws-node"
+            ),
             description="Pod Identity role of the VPC CNI (aws-node) so nodes need no ENI permissions",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKS_CNI_Policy")],
         )
@@ -318,7 +342,8 @@ class EksCluster(Construct):
             Acknowledgment(
                 id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]",
                 reason="AWS maintains the ENI and IP permissions the VPC CNI needs as they change with "
-                "new CNI versions; only the aws-node service account can assume the role (Pod Identity)",
+                "new CNI versions; the trust policy lets only Pod Identity sessions of kube-system/aws-node "
+                "in this cluster assume the role",
             )
         )
         return role
@@ -385,8 +410,10 @@ class EksCluster(Construct):
             namespace: Namespace of the service account.
             service_account: Service account name.
             role: Role the pods get. Defaults to a new role trusted by
-                ``pods.eks.amazonaws.com`` (``sts:AssumeRole`` and ``sts:TagSession``) with no
-                permissions: grant it what the workload needs.
+                ``pods.eks.amazonaws.com`` (``sts:AssumeRole`` and ``sts:TagSession``) only for
+                sessions tagged with this cluster, namespace and service account, with no
+                permissions: grant it what the workload needs. A role you pass keeps its own
+                trust policy: limit it the same way.
 
         Pod Identity needs the ``eks-pod-identity-agent`` add-on (installed before compute)
         and EC2 nodes: Fargate pods use IRSA instead.
@@ -406,7 +433,9 @@ class EksCluster(Construct):
             role = iam.Role(
                 self,
                 f"{construct_id}Role",
-                assumed_by=iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com")),
+                assumed_by=pod_identity_principal(
+                    cluster_arn=self.cluster.cluster_arn, namespace=namespace, service_account=service_account
+                ),
                 description=f"Pod Identity role of {namespace}/{service_account}",
             )
         eks.CfnPodIdentityAssociation(

@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, Node
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain
+from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 
 __all__ = [
     "ReclaimPolicy",
@@ -33,7 +34,6 @@ __all__ = [
 ReclaimPolicy = Literal["Retain", "Delete"]
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 _OCTAL_MODE = re.compile(r"^[0-7]{3,4}$")
 
 
@@ -219,11 +219,17 @@ def controller_role(
     scope: Construct,
     construct_id: str,
     *,
+    cluster: StorageCluster,
+    namespace: str,
+    service_account: str,
     description: str,
     managed_policy: str | None = None,
     managed_policy_reason: str | None = None,
 ) -> iam.Role:
     """A role for a CSI controller's service account, trusted by EKS Pod Identity only.
+
+    The trust is limited to Pod Identity sessions of ``namespace/service_account`` on
+    ``cluster`` (request-tag conditions), so no other association can use the role.
 
     Args:
         managed_policy: Name of an AWS managed policy to attach, e.g.
@@ -236,7 +242,9 @@ def controller_role(
         construct_id,
         description=description,
         # Pod Identity assumes the role with sts:AssumeRole and sts:TagSession.
-        assumed_by=iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL).with_session_tags(),
+        assumed_by=pod_identity_principal(
+            cluster_arn=cluster.cluster.cluster_arn, namespace=namespace, service_account=service_account
+        ),
     )
     if managed_policy is not None:
         if not managed_policy_reason:

@@ -219,6 +219,9 @@ class EbsCsiDriver(Construct):
         self.role = controller_role(
             self,
             "ControllerRole",
+            cluster=cluster,
+            namespace=self.NAMESPACE,
+            service_account=self.SERVICE_ACCOUNT,
             description="EBS CSI controller (kube-system/ebs-csi-controller-sa)",
             managed_policy=self.MANAGED_POLICY,
             managed_policy_reason="AmazonEBSCSIDriverPolicy is the policy AWS maintains for the EBS CSI "

@@ -244,6 +244,9 @@ class EfsCsiDriver(Construct):
             self.role = controller_role(
                 self,
                 "ControllerRole",
+                cluster=cluster,
+                namespace=self.NAMESPACE,
+                service_account=self.SERVICE_ACCOUNT,
                 description="EFS CSI controller (kube-system/efs-csi-controller-sa)",
                 managed_policy=self.MANAGED_POLICY,
                 managed_policy_reason="AmazonEFSCSIDriverPolicy is the policy AWS maintains for the EFS "

@@ -36,6 +36,8 @@ LUSTRE_THROUGHPUT_OPTIONS: dict[str, tuple[int, ...]] = {
 LUSTRE_COMPRESSION = ("LZ4", "NONE")
 #: Lustre's LNet port and the ports of its servers (FSx for Lustre user guide).
 LUSTRE_PORTS = (ec2.Port.tcp(988), ec2.Port.tcp_range(1018, 1023))
+#: The tag the FSx CSI driver puts on every file system it creates (its pkg/cloud VolumeNameTagKey).
+CSI_VOLUME_TAG = "CSIVolumeName"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,7 +226,12 @@ class FsxLustreCsiDriver(Construct):
             )
 
         self.role = controller_role(
-            self, "ControllerRole", description="FSx CSI controller (kube-system/fsx-csi-controller-sa)"
+            self,
+            "ControllerRole",
+            cluster=cluster,
+            namespace=self.NAMESPACE,
+            service_account=self.SERVICE_ACCOUNT,
+            description="FSx CSI controller (kube-system/fsx-csi-controller-sa)",
         )
         """The controller's IAM role, bound to its service account through EKS Pod Identity."""
         stack = Stack.of(self)
@@ -234,15 +241,16 @@ class FsxLustreCsiDriver(Construct):
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="The FSx CSI controller creates a file system per claim, so its id is unknown when "
-                "the policy is written; fsx:CreateFileSystem and the Describe calls cannot be scoped to an "
-                "ARN, and deletion is limited to file systems in this account and region",
+                "the policy is written; fsx:CreateFileSystem, fsx:DescribeFileSystems and the EC2 Describe "
+                "calls are not scoped to an ARN here, and none of them changes or deletes existing data",
             )
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:file-system/*]",
-                reason="File systems are created per claim at run time, so resize, tag and delete are "
-                "scoped to FSx file systems of this account and region instead of one known ARN",
+                reason="File systems are created per claim at run time, so they have no known ARN; resize "
+                "and delete also require the driver's CSIVolumeName tag, and tagging is what the driver's "
+                "tag-on-create needs",
             )
         )
         Validations.of(self.role).acknowledge(
@@ -290,9 +298,18 @@ class FsxLustreCsiDriver(Construct):
                 actions=["fsx:CreateFileSystem", "fsx:DescribeFileSystems"],
                 resources=["*"],
             ),
+            # The driver tags every file system it creates with CSIVolumeName (tag on create,
+            # which IAM authorizes as fsx:TagResource); resize and delete need that tag, so the
+            # controller cannot delete or change file systems it did not create, such as a
+            # file system of FsxOntapCsiDriver in the same account.
             iam.PolicyStatement(
-                actions=["fsx:DeleteFileSystem", "fsx:UpdateFileSystem", "fsx:TagResource"],
+                actions=["fsx:TagResource"],
                 resources=[file_systems],
+            ),
+            iam.PolicyStatement(
+                actions=["fsx:DeleteFileSystem", "fsx:UpdateFileSystem"],
+                resources=[file_systems],
+                conditions={"Null": {f"aws:ResourceTag/{CSI_VOLUME_TAG}": "false"}},
             ),
             iam.PolicyStatement(
                 actions=["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"],
@@ -342,14 +359,18 @@ class FsxLustreCsiDriver(Construct):
         if key.node.path in self._granted_keys:
             return
         self._granted_keys.add(key.node.path)
+        # The grant may only be one FSx creates for the file system (kms:GrantIsForAWSResource),
+        # as the EBS driver's key statement does; the driver itself never calls KMS.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=[
-                    "kms:CreateGrant",
-                    "kms:DescribeKey",
-                    "kms:Decrypt",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                ],
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext"],
                 resources=[key.key_arn],
             )
         )

@@ -315,7 +315,12 @@ class FsxOntapCsiDriver(Construct):
         self.svm.apply_removal_policy(removal_policy)
 
         self.role = controller_role(
-            self, "TridentRole", description="NetApp Trident (trident/trident-controller)"
+            self,
+            "TridentRole",
+            cluster=cluster,
+            namespace=TRIDENT_NAMESPACE,
+            service_account=TRIDENT_SERVICE_ACCOUNT,
+            description="NetApp Trident (trident/trident-controller)",
         )
         """Trident's IAM role, bound to its controller's service account through EKS Pod Identity."""
         self.policy = iam.ManagedPolicy(
@@ -334,15 +339,14 @@ class FsxOntapCsiDriver(Construct):
                 "file system's ARNs",
             )
         )
-        for kind in ("volume", "storage-virtual-machine"):
-            Validations.of(self.policy).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:"
-                    f"{kind}/<{self._logical_ref()}>/*]",
-                    reason=f"Trident creates a {kind} per claim at run time, so the ARN ends in a wildcard, "
-                    "but it is scoped to the one file system this construct creates",
-                )
+        Validations.of(self.policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:"
+                f"volume/<{self._logical_ref()}>/*]",
+                reason="Trident creates a volume per claim at run time, so the ARN ends in a wildcard, "
+                "but it is scoped to the one file system this construct creates",
             )
+        )
 
         self.addon = install_controller_addon(
             cluster,
@@ -425,7 +429,9 @@ class FsxOntapCsiDriver(Construct):
                 ],
                 resources=[
                     arn("file-system", fs_id),
-                    arn("storage-virtual-machine", f"{fs_id}/*"),
+                    # The one SVM this construct creates (Trident provisions volumes on it; it
+                    # creates no SVMs), so its exact ARN and no wildcard.
+                    self.svm.attr_resource_arn,
                     arn("volume", f"{fs_id}/*"),
                 ],
             ),

@@ -1,0 +1,30 @@
+"""The trust of an EKS Pod Identity role, limited to one service account of one cluster."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+
+__all__ = ["POD_IDENTITY_PRINCIPAL", "pod_identity_principal"]
+
+POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
+
+
+def pod_identity_principal(*, cluster_arn: str, namespace: str, service_account: str) -> iam.IPrincipal:
+    """``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and ``sts:TagSession``, for one service account.
+
+    EKS Pod Identity tags every session it opens with the cluster ARN, the namespace
+    and the service account of the association (the Amazon EKS user guide, "Create IAM
+    role with trust policy required by EKS Pod Identity"). Conditions on those request
+    tags mean that no other association, in this cluster or any other cluster of the
+    account, can hand this role's credentials to its pods.
+    """
+    return iam.ServicePrincipal(
+        POD_IDENTITY_PRINCIPAL,
+        conditions={
+            "StringEquals": {
+                "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                "aws:RequestTag/kubernetes-namespace": namespace,
+                "aws:RequestTag/kubernetes-service-account": service_account,
+            }
+        },
+    ).with_session_tags()
