@@ -62,10 +62,10 @@ docs-build: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 diff: setup
-	$(CDK) diff
+	$(CDK) diff $(CDK_ARGS)
 
 deploy: setup
-	$(CDK) deploy --all
+	$(CDK) deploy --all $(CDK_ARGS)
 
 # Synthesis speed, test-suite speed and template economy: prints a table, writes docs/performance.md.
 bench: setup

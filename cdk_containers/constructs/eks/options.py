@@ -311,7 +311,8 @@ class ManagedNodeGroupOptions(_NodeGroupOptions):
 class SelfManagedNodeGroupOptions(_NodeGroupOptions):
     """A self-managed node group: your own Auto Scaling group (``self_managed_node_groups``).
 
-    Same fields as :class:`ManagedNodeGroupOptions` (without ``max_unavailable``), plus:
+    Same fields as :class:`ManagedNodeGroupOptions` (without ``max_unavailable`` and
+    ``nodegroup_name``), plus:
 
     Args:
         capacity_type: ``SPOT`` makes a mixed-instances group of Spot instances
