@@ -1,0 +1,175 @@
+"""Template-wide security invariants over every example stack.
+
+Parametrized from ``build_example_app`` like the compliance gates, so a new
+example stack is checked without new test code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdk_containers.testing import SynthResult
+
+#: Resource types that hold data (or the key that decrypts it). Each must outlive its stack:
+#: CloudFormation deletes a resource with no DeletionPolicy, so the policy must be present.
+DATA_HOLDING_TYPES = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::EC2::Volume",
+        "AWS::ECR::Repository",
+        "AWS::EFS::FileSystem",
+        "AWS::ElastiCache::CacheCluster",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElastiCache::ServerlessCache",
+        "AWS::FSx::FileSystem",
+        "AWS::FSx::StorageVirtualMachine",
+        "AWS::FSx::Volume",
+        "AWS::KMS::Key",
+        "AWS::Logs::LogGroup",
+        "AWS::RDS::DBCluster",
+        "AWS::RDS::DBInstance",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+    }
+)
+KEEPING_POLICIES = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
+ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+
+#: Service principals whose AssumeRole needs no confused-deputy condition, and why.
+UNCONDITIONED_TRUST = {
+    "ec2.amazonaws.com": "instance profiles: EC2 sends no source ARN, and the role is passed by iam:PassRole",
+    "lambda.amazonaws.com": "Lambda execution roles: Lambda sends no source ARN to AssumeRole",
+    "build.apprunner.amazonaws.com": "App Runner documents no aws:SourceArn/SourceAccount for its roles",
+    "tasks.apprunner.amazonaws.com": "App Runner documents no aws:SourceArn/SourceAccount for its roles",
+}
+
+
+def _resources(example_synth: SynthResult, stack: str) -> dict[str, dict[str, Any]]:
+    resources: dict[str, dict[str, Any]] = example_synth.template_json(stack)["Resources"]
+    return resources
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_data_holding_resource_outlives_its_stack(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    resources = _resources(example_synth, example_stack_name)
+    held = {key: r for key, r in resources.items() if r["Type"] in DATA_HOLDING_TYPES}
+    assert held, f"{example_stack_name}: no data-holding resource found; is the type list still right?"
+    deleted = {
+        key: (
+            r["Type"],
+            r.get("DeletionPolicy", "Delete (absent)"),
+            r.get("UpdateReplacePolicy", "Delete (absent)"),
+        )
+        for key, r in held.items()
+        if r.get("DeletionPolicy") not in KEEPING_POLICIES
+        or r.get("UpdateReplacePolicy") not in KEEPING_POLICIES
+    }
+    assert deleted == {}, f"{example_stack_name}: data deleted with the stack or on replacement: {deleted}"
+
+
+def _ingress_rules(resources: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    rules = [
+        (key, r["Properties"])
+        for key, r in resources.items()
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+    ]
+    for key, r in resources.items():
+        if r["Type"] == "AWS::EC2::SecurityGroup":
+            rules += [(key, rule) for rule in r["Properties"].get("SecurityGroupIngress", [])]
+    return rules
+
+
+def test_no_security_group_admits_traffic_from_anywhere(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    resources = _resources(example_synth, example_stack_name)
+    open_rules = [
+        (key, rule)
+        for key, rule in _ingress_rules(resources)
+        if rule.get("CidrIp") in ANYWHERE or rule.get("CidrIpv6") in ANYWHERE
+    ]
+    assert open_rules == []
+
+
+def _data_store_security_groups(resources: dict[str, dict[str, Any]]) -> set[str]:
+    """Logical ids of the security groups attached to EFS mount targets, FSx and ElastiCache."""
+    attached: list[Any] = []
+    for r in resources.values():
+        props = r.get("Properties", {})
+        if r["Type"] == "AWS::EFS::MountTarget":
+            attached += props["SecurityGroups"]
+        elif r["Type"] in ("AWS::FSx::FileSystem", "AWS::ElastiCache::ServerlessCache"):
+            attached += props.get("SecurityGroupIds", [])
+    return {ref["Fn::GetAtt"][0] for ref in attached if isinstance(ref, dict) and "Fn::GetAtt" in ref}
+
+
+def test_data_store_security_groups_send_nothing_to_anywhere(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    resources = _resources(example_synth, example_stack_name)
+    groups = _data_store_security_groups(resources)
+    egress = [(g, rule) for g in groups for rule in resources[g]["Properties"].get("SecurityGroupEgress", [])]
+    egress += [
+        (r["Properties"]["GroupId"]["Fn::GetAtt"][0], r["Properties"])
+        for r in resources.values()
+        if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+        and r["Properties"]["GroupId"].get("Fn::GetAtt", [None])[0] in groups
+    ]
+    # CDK's placeholder for "no egress" is 255.255.255.255/32 ICMP 252-86, which matches nothing.
+    open_rules = [
+        (g, rule) for g, rule in egress if rule.get("CidrIp") in ANYWHERE or rule.get("CidrIpv6") in ANYWHERE
+    ]
+    assert open_rules == []
+
+
+def test_data_stores_of_the_example_have_locked_down_security_groups(example_synth: SynthResult) -> None:
+    # The test above is not vacuous: the example has EFS, FSx and ElastiCache security groups.
+    found = {
+        stack: len(_data_store_security_groups(_resources(example_synth, stack)))
+        for stack in ("EksClusterStack", "AppRunnerStack")
+    }
+    assert found == {"EksClusterStack": 2, "AppRunnerStack": 1}
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return _as_list(document.get("Statement", []))
+
+
+def test_only_the_account_root_gets_every_kms_action(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    resources = _resources(example_synth, example_stack_name)
+    root = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]
+    }
+    broad = [
+        (key, statement["Principal"])
+        for key, r in resources.items()
+        if r["Type"] == "AWS::KMS::Key"
+        for statement in _statements(r["Properties"]["KeyPolicy"])
+        if statement["Effect"] == "Allow"
+        and any(a in ("kms:*", "*") for a in _as_list(statement["Action"]))
+        and statement["Principal"] != {"AWS": root}
+    ]
+    assert broad == []
+
+
+def test_service_roles_carry_confused_deputy_conditions(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    resources = _resources(example_synth, example_stack_name)
+    unconditioned = [
+        (key, service)
+        for key, r in resources.items()
+        if r["Type"] == "AWS::IAM::Role"
+        for statement in _statements(r["Properties"]["AssumeRolePolicyDocument"])
+        for service in _as_list(statement.get("Principal", {}).get("Service", []))
+        if service not in UNCONDITIONED_TRUST and "Condition" not in statement
+    ]
+    assert unconditioned == [], json.dumps(unconditioned)
