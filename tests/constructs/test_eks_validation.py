@@ -118,6 +118,10 @@ def test_fargate_pods_cannot_go_to_public_subnets(cluster: EksCluster) -> None:
             r"public_access_cidrs='0.0.0.0/0' is invalid: .*allow_public_endpoint_from_anywhere=True",
         ),
         ({"service_ipv4_cidr": "8.8.0.0/16"}, r"service_ipv4_cidr='8.8.0.0/16' is invalid"),
+        (
+            {"service_ipv4_cidr": "10.0.128.0/20"},
+            r"service_ipv4_cidr='10.0.128.0/20' is invalid: a block that does not overlap the VPC's 10.0.0.0/16",  # noqa: E501
+        ),
     ],
 )
 def test_bad_cluster_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:

@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct, IValidation
 
-from cdk_containers._validation import Problems, construct_path
+from cdk_containers._validation import Problems, construct_path, is_token
 from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.eks._subnets import selection_kwargs
 from cdk_containers.constructs.eks._versions import (
@@ -53,6 +53,20 @@ _COREDNS_FARGATE_LABEL = ("eks.amazonaws.com/component", "coredns")
 
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def _literal_vpc_cidr(vpc: ec2.IVpc) -> str | None:
+    """The VPC's primary CIDR when it is known at synthesis (a VPC of this app or a lookup)."""
+    if not is_token(vpc.vpc_cidr_block):
+        return vpc.vpc_cidr_block
+    cfn_vpc = vpc.node.default_child
+    if (
+        isinstance(cfn_vpc, ec2.CfnVPC)
+        and isinstance(cfn_vpc.cidr_block, str)
+        and not is_token(cfn_vpc.cidr_block)
+    ):
+        return cfn_vpc.cidr_block
+    return None
 
 
 @jsii.implements(IStableStringProducer)
@@ -146,7 +160,8 @@ class EksCluster(Construct):
             the kubectl handler, when it exists, gets one).
         secrets_encryption_key: KMS key for Kubernetes secrets. Defaults to a new key with
             rotation on, retained when the stack is deleted.
-        service_ipv4_cidr: CIDR Kubernetes services get IPs from; must not overlap the VPC.
+        service_ipv4_cidr: CIDR Kubernetes services get IPs from; must not overlap the VPC
+            (checked when the VPC's CIDR is known at synthesis).
             Set explicitly because self-managed nodes need it in their NodeConfig and
             CloudFormation has no attribute to read it back from the cluster. Defaults to
             ``172.20.0.0/16`` (what EKS itself picks for a VPC in ``10.0.0.0/8``).
@@ -190,6 +205,14 @@ class EksCluster(Construct):
         problems.check(
             service_ok, "service_ipv4_cidr", service_ipv4_cidr, "a private IPv4 block from /12 to /24"
         )
+        vpc_cidr = _literal_vpc_cidr(vpc)
+        if service_ok and vpc_cidr is not None:
+            problems.check(
+                not service_net.overlaps(ipaddress.ip_network(vpc_cidr, strict=False)),
+                "service_ipv4_cidr",
+                service_ipv4_cidr,
+                f"a block that does not overlap the VPC's {vpc_cidr} (pods could not reach nodes)",
+            )
         problems.raise_if_any()
 
         super().__init__(scope, construct_id)
