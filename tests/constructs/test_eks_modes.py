@@ -283,7 +283,11 @@ def test_a_managed_group_takes_max_unavailable_and_keeps_instance_types_and_ami_
     # EKS refuses an instance type or AMI in both places, and merges its own bootstrap when no AMI is set.
     assert not {"InstanceType", "ImageId", "UserData", "IamInstanceProfile"} & set(data)
     assert data["MetadataOptions"] == {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}
-    assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvdb"  # Bottlerocket's data volume
+    # Bottlerocket: images and pods on the data volume, both it and the OS volume encrypted.
+    volumes = {m["DeviceName"]: m["Ebs"] for m in data["BlockDeviceMappings"]}
+    assert set(volumes) == {"/dev/xvda", "/dev/xvdb"}
+    assert volumes["/dev/xvdb"]["VolumeSize"] == 50
+    assert all(ebs["Encrypted"] is True for ebs in volumes.values())
 
 
 def test_a_spot_self_managed_group_is_a_mixed_instances_group_above_an_on_demand_base(
@@ -334,3 +338,13 @@ def test_each_ami_type_reads_the_public_ssm_parameter_eks_publishes(
     ami_type: AmiType, parameter: str
 ) -> None:
     assert ami_type.ssm_parameter("1.36") == parameter
+
+
+def test_bottlerocket_nodes_encrypt_both_their_os_and_their_data_volume(bottlerocket: Template) -> None:
+    (launch_template,) = bottlerocket.find_resources("AWS::EC2::LaunchTemplate").values()
+    mappings = launch_template["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"]
+    by_device = {m["DeviceName"]: m["Ebs"] for m in mappings}
+    assert set(by_device) == {"/dev/xvda", "/dev/xvdb"}
+    assert all(ebs["Encrypted"] is True and ebs["VolumeType"] == "gp3" for ebs in by_device.values())
+    assert "VolumeSize" not in by_device["/dev/xvda"], "the OS volume keeps the AMI snapshot's size"
+    assert by_device["/dev/xvdb"]["VolumeSize"] == 50

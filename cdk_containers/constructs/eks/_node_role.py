@@ -9,7 +9,7 @@ from constructs import Construct
 
 from cdk_containers.constructs.eks.options import AmiType
 
-__all__ = ["node_role", "root_volume"]
+__all__ = ["node_role", "node_volumes"]
 
 _PARTITION = "arn:<AWS::Partition>:iam::aws:policy"
 
@@ -58,14 +58,29 @@ def acknowledge_pull_grants(role: iam.IRole) -> None:
     )
 
 
-def root_volume(ami_type: AmiType, size_gib: int) -> ec2.BlockDevice:
-    """An encrypted gp3 volume for the OS and container images."""
-    return ec2.BlockDevice(
-        device_name=ami_type.root_device_name,
-        volume=ec2.BlockDeviceVolume.ebs(
-            size_gib,
-            volume_type=ec2.EbsDeviceVolumeType.GP3,
-            encrypted=True,
-            delete_on_termination=True,
-        ),
-    )
+def node_volumes(ami_type: AmiType, size_gib: int) -> list[ec2.BlockDevice]:
+    """Encrypted gp3 volumes for a node: the one that holds images and pods gets ``size_gib``.
+
+    Bottlerocket boots from a small OS volume (``/dev/xvda``) and keeps images and pods on
+    its data volume (``/dev/xvdb``): both are encrypted, and the OS volume keeps the size of
+    the AMI's snapshot (no size given), since a smaller one fails to launch.
+    """
+    volumes = [
+        ec2.BlockDevice(
+            device_name=ami_type.root_device_name,
+            volume=ec2.BlockDeviceVolume.ebs(
+                size_gib,
+                volume_type=ec2.EbsDeviceVolumeType.GP3,
+                encrypted=True,
+                delete_on_termination=True,
+            ),
+        )
+    ]
+    if ami_type.is_bottlerocket:
+        os_volume = ec2.BlockDeviceVolume(
+            ebs_device=ec2.EbsDeviceProps(
+                volume_type=ec2.EbsDeviceVolumeType.GP3, encrypted=True, delete_on_termination=True
+            )
+        )
+        volumes.insert(0, ec2.BlockDevice(device_name="/dev/xvda", volume=os_volume))
+    return volumes

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.constructs.eks._node_role import node_role, root_volume
+from cdk_containers.constructs.eks._node_role import node_role, node_volumes
 from cdk_containers.constructs.eks.options import ManagedNodeGroupOptions
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class ManagedNodeGroup(Construct):
             "LaunchTemplate",
             require_imdsv2=True,
             http_put_response_hop_limit=options.metadata_hop_limit,
-            block_devices=[root_volume(options.ami_type, options.root_volume_size)],
+            block_devices=node_volumes(options.ami_type, options.root_volume_size),
         )
         """The launch template: encrypted gp3 root, IMDSv2 required."""
         self.nodegroup = eks.Nodegroup(

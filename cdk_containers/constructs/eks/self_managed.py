@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.constructs.eks._node_role import node_role, root_volume
+from cdk_containers.constructs.eks._node_role import node_role, node_volumes
 from cdk_containers.constructs.eks._user_data import bottlerocket_user_data, nodeadm_user_data
 from cdk_containers.constructs.eks.options import (
     CLUSTER_AUTOSCALER_NODE_TEMPLATE,
@@ -118,7 +118,7 @@ class SelfManagedNodeGroup(Construct):
             security_group=cluster.cluster_security_group,
             require_imdsv2=True,
             http_put_response_hop_limit=options.metadata_hop_limit,
-            block_devices=[root_volume(options.ami_type, options.root_volume_size)],
+            block_devices=node_volumes(options.ami_type, options.root_volume_size),
             detailed_monitoring=True,
         )
         """The launch template: IMDSv2 required, encrypted gp3 root, nodeadm user data."""
