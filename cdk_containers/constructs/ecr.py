@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,6 +91,32 @@ def _effective_tag_status(rule: ecr.LifecycleRule) -> ecr.TagStatus:
     if rule.tag_status is not None:
         return rule.tag_status
     return ecr.TagStatus.TAGGED if rule.tag_prefix_list or rule.tag_pattern_list else ecr.TagStatus.ANY
+
+
+def _lifecycle_policy_text(rules: Sequence[ecr.LifecycleRule]) -> str:
+    """The lifecycle policy JSON of ``rules``, rendered as ``aws_ecr.Repository`` renders it.
+
+    ``aws_ecr`` renders its rules only for a repository it creates; a repository
+    creation template takes the policy as text.
+    """
+    rendered = []
+    for rule in rules:
+        age = rule.max_image_age
+        selection: dict[str, Any] = {"tagStatus": _effective_tag_status(rule).value.lower()}
+        if rule.tag_prefix_list:
+            selection["tagPrefixList"] = list(rule.tag_prefix_list)
+        if rule.tag_pattern_list:
+            selection["tagPatternList"] = list(rule.tag_pattern_list)
+        if age is not None:
+            selection.update(countType="sinceImagePushed", countNumber=age.to_days(), countUnit="days")
+        else:
+            selection.update(countType="imageCountMoreThan", countNumber=rule.max_image_count)
+        entry: dict[str, Any] = {"rulePriority": rule.rule_priority}
+        if rule.description:
+            entry["description"] = rule.description
+        entry.update(selection=selection, action={"type": "expire"})
+        rendered.append(entry)
+    return json.dumps({"rules": rendered}, separators=(",", ":"))
 
 
 def _is_list_of_str(value: object) -> bool:
@@ -837,6 +864,14 @@ class PullThroughCache(Construct):
     credentials (Docker Hub, GitHub, GitLab, Azure, Chainguard) take a secret
     named ``ecr-pullthroughcache/...``.
 
+    Each rule also gets an ``AWS::ECR::RepositoryCreationTemplate`` for its
+    prefix (``AppliedFor: PULL_THROUGH_CACHE``), so that the repositories ECR
+    creates are KMS-encrypted with the AWS managed key for ECR and expire old
+    images, instead of ECR's defaults (AES-256, no lifecycle policy). Their tags
+    stay **mutable**: the cache must move a tag such as ``latest`` when the
+    upstream image behind it changes, which an immutable repository refuses.
+    Like the rules, a template exists once per prefix per account and region.
+
     Example:
         PullThroughCache(self, "Cache", rules=[
             PullThroughCacheRule(prefix="ecr-public", upstream=UpstreamRegistry.ECR_PUBLIC),
@@ -848,14 +883,52 @@ class PullThroughCache(Construct):
     RESERVED_PREFIXES: ClassVar[frozenset[str]] = frozenset({"ROOT", "root"})
     MAX_RULES: ClassVar[int] = 50
 
-    def __init__(self, scope: Construct, construct_id: str, *, rules: Sequence[PullThroughCacheRule]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rules: Sequence[PullThroughCacheRule],
+        repository_templates: bool = True,
+        keep_images: int | None = None,
+        untagged_expiry_days: int | None = None,
+    ) -> None:
         """Args:
         scope: Parent construct.
         construct_id: Construct id.
         rules: 1-50 rules with distinct prefixes.
+        repository_templates: Create a repository creation template per rule
+            prefix (KMS with the AWS managed key, mutable tags, the lifecycle
+            policy below). Turn it off when the account already has templates
+            for these prefixes (one per prefix per account and region).
+            Defaults to True.
+        keep_images: The most recent images kept in each cached repository;
+            older ones expire (a later pull fetches them from upstream again).
+            Only with ``repository_templates``. Defaults to 30.
+        untagged_expiry_days: Days after the pull when untagged images (those
+            whose tag the cache moved to a newer upstream image) expire. Only
+            with ``repository_templates``. Defaults to 7.
         """
         problems = Problems("PullThroughCache", construct_path(scope, construct_id))
         problems.check(1 <= len(rules) <= self.MAX_RULES, "rules", len(rules), f"1 to {self.MAX_RULES} rules")
+        if not repository_templates:
+            for argument, value in (
+                ("keep_images", keep_images),
+                ("untagged_expiry_days", untagged_expiry_days),
+            ):
+                if value is not None:
+                    problems.add(
+                        argument, value, "only with repository_templates=True (it shapes the templates)"
+                    )
+        keep = 30 if keep_images is None else keep_images
+        untagged_days = 7 if untagged_expiry_days is None else untagged_expiry_days
+        problems.check(_is_int(keep) and keep >= 1, "keep_images", keep, "an integer >= 1")
+        problems.check(
+            _is_int(untagged_days) and untagged_days >= 1,
+            "untagged_expiry_days",
+            untagged_days,
+            "an integer >= 1 (days)",
+        )
         seen: set[str] = set()
         for rule in rules:
             if is_token(rule.prefix):
@@ -918,6 +991,32 @@ class PullThroughCache(Construct):
                     upstream_registry=rule.upstream.registry,
                     upstream_registry_url=rule.upstream.url,
                     credential_arn=rule.credentials.secret_arn if rule.credentials else None,
+                )
+            )
+
+        self.templates: list[ecr.CfnRepositoryCreationTemplate] = []
+        """The ``AWS::ECR::RepositoryCreationTemplate`` resources, one per rule (none when turned off)."""
+        if not repository_templates:
+            return
+        lifecycle = _lifecycle_policy_text(
+            ContainerRepository._generated_rules(keep=keep, untagged_days=untagged_days, protected=())
+        )
+        for rule in rules:
+            self.templates.append(
+                ecr.CfnRepositoryCreationTemplate(
+                    self,
+                    f"{_rule_id(rule.prefix)}Template",
+                    prefix=rule.prefix,
+                    applied_for=["PULL_THROUGH_CACHE"],
+                    description=f"Repositories that the pull-through cache creates under {rule.prefix}/",
+                    # Without KmsKey, ECR uses its AWS managed key and needs no CustomRoleArn;
+                    # a customer managed key would need one (kms:CreateGrant on the key).
+                    encryption_configuration=ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
+                        encryption_type="KMS"
+                    ),
+                    # The cache moves tags (latest, 1.2) when upstream does: immutable tags would stop it.
+                    image_tag_mutability="MUTABLE",
+                    lifecycle_policy=lifecycle,
                 )
             )
 

@@ -35,7 +35,9 @@ class RegistryStack(Stack):
     * ENHANCED (Amazon Inspector) registry scanning, continuous, for every
       repository (one configuration per account and region);
     * pull-through caches for ECR Public (``ecr-public/...``) and the
-      Kubernetes registry (``k8s/...``), which need no credentials;
+      Kubernetes registry (``k8s/...``), which need no credentials, each with a
+      repository creation template: the cached repositories are KMS-encrypted,
+      keep mutable tags (the cache refreshes them) and expire old images;
     * an SNS topic, encrypted with a customer managed key that rotates and that
       EventBridge may use, SSL-only, receiving every completed scan of either
       repository with HIGH or CRITICAL findings.

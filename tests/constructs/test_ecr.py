@@ -572,6 +572,114 @@ def test_only_credentialed_upstreams_get_a_secret(registry_template: dict[str, A
     assert ":secret:ecr-pullthroughcache/docker-hub" in json.dumps(docker["CredentialArn"])
 
 
+@pytest.fixture(scope="module")
+def cache_template() -> dict[str, Any]:
+    """Pull-through caches with custom template settings and without templates."""
+    stack = _stack()
+    PullThroughCache(
+        stack,
+        "Custom",
+        rules=[PullThroughCacheRule(prefix="team/quay", upstream=UpstreamRegistry.QUAY)],
+        keep_images=5,
+        untagged_expiry_days=2,
+    )
+    PullThroughCache(
+        stack,
+        "Bare",
+        rules=[PullThroughCacheRule(prefix="bare", upstream=UpstreamRegistry.QUAY)],
+        repository_templates=False,
+    )
+    return Template.from_stack(stack).to_json()
+
+
+def _templates(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["Prefix"]: p for p in _of_type(template, "AWS::ECR::RepositoryCreationTemplate").values()}
+
+
+def test_each_cache_prefix_gets_a_template_for_the_repositories_the_cache_creates(
+    registry_template: dict[str, Any],
+) -> None:
+    templates = _templates(registry_template)
+    assert set(templates) == {
+        "ecr-public",
+        "k8s",
+        "quay",
+        "docker-hub",
+        "ghcr",
+        "gitlab",
+        "chainguard",
+        "azure",
+    }
+    for properties in templates.values():
+        assert properties["AppliedFor"] == ["PULL_THROUGH_CACHE"]
+        assert "CustomRoleArn" not in properties
+
+
+def test_cached_repositories_are_kms_encrypted_with_the_aws_managed_key(
+    registry_template: dict[str, Any],
+) -> None:
+    for properties in _templates(registry_template).values():
+        assert properties["EncryptionConfiguration"] == {"EncryptionType": "KMS"}
+
+
+def test_cached_repositories_keep_mutable_tags_so_the_cache_can_refresh_them(
+    registry_template: dict[str, Any],
+) -> None:
+    for properties in _templates(registry_template).values():
+        assert properties["ImageTagMutability"] == "MUTABLE"
+
+
+def test_cached_repositories_expire_untagged_after_7_days_and_keep_30_images_by_default(
+    registry_template: dict[str, Any],
+) -> None:
+    policy = json.loads(_templates(registry_template)["k8s"]["LifecyclePolicy"])
+    assert policy == {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images 7 days after push",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countNumber": 7,
+                    "countUnit": "days",
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep the 30 most recent images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
+def test_the_template_lifecycle_is_rendered_like_a_repositorys(
+    default_template: dict[str, Any], registry_template: dict[str, Any]
+) -> None:
+    repository_rules = _lifecycle(default_template, "Repo")["rules"]
+    template_rules = json.loads(_templates(registry_template)["quay"]["LifecyclePolicy"])["rules"]
+    assert [r["selection"] for r in template_rules] == [r["selection"] for r in repository_rules[-2:]]
+
+
+def test_cache_lifecycle_arguments_shape_the_template_policy(cache_template: dict[str, Any]) -> None:
+    rules = json.loads(_templates(cache_template)["team/quay"]["LifecyclePolicy"])["rules"]
+    assert [(r["selection"]["tagStatus"], r["selection"]["countNumber"]) for r in rules] == [
+        ("untagged", 2),
+        ("any", 5),
+    ]
+
+
+def test_repository_templates_can_be_turned_off(cache_template: dict[str, Any]) -> None:
+    assert "bare" not in _templates(cache_template)
+    prefixes = {
+        r["EcrRepositoryPrefix"] for r in _of_type(cache_template, "AWS::ECR::PullThroughCacheRule").values()
+    }
+    assert prefixes == {"team/quay", "bare"}
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -763,6 +871,28 @@ def test_a_secret_outside_the_pull_through_cache_namespace_is_refused() -> None:
                     prefix="docker-hub", upstream=UpstreamRegistry.DOCKER_HUB, credentials=secret
                 )
             ],
+        )
+
+
+def test_cache_lifecycle_arguments_without_templates_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"keep_images=3 is invalid: only with repository_templates=True"):
+        PullThroughCache(
+            _stack(),
+            "Cache",
+            rules=[PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY)],
+            repository_templates=False,
+            keep_images=3,
+        )
+
+
+@pytest.mark.parametrize("argument", ["keep_images", "untagged_expiry_days"])
+def test_cache_lifecycle_counts_below_one_are_refused(argument: str) -> None:
+    with pytest.raises(ValueError, match=rf"{argument}=0 is invalid: an integer >= 1"):
+        PullThroughCache(
+            _stack(),
+            "Cache",
+            rules=[PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY)],
+            **{argument: 0},
         )
 
 
