@@ -20,14 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol, cast, get_args, runtime_checkable
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path, is_token
@@ -515,7 +516,9 @@ class ContainerRepository(Construct):
         not match.
 
         Args:
-            target: An SNS topic (gets a topic policy for EventBridge; an ``sns.Topic``
+            target: An SNS topic (gets a topic policy statement that lets EventBridge
+                publish for this rule and this account only: ``aws:SourceArn`` and
+                ``aws:SourceAccount`` conditions; an ``sns.Topic``
                 must be encrypted with a customer managed key, which EventBridge can
                 use, unlike the AWS managed SNS key), or any ``events.IRuleTarget``.
             minimum_severity: One of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL,
@@ -560,15 +563,49 @@ class ContainerRepository(Construct):
                 },
             ),
         )
-        rule.add_target(_rule_target(target))
+        # jsii interfaces are not runtime-checkable protocols: tell them apart by shape.
+        if hasattr(target, "bind"):
+            rule.add_target(cast(events.IRuleTarget, target))
+        else:
+            rule.add_target(_TopicForRule(target, rule))
         return rule
 
 
-def _rule_target(target: sns.ITopic | events.IRuleTarget) -> events.IRuleTarget:
-    # jsii interfaces are not runtime-checkable protocols: tell them apart by shape.
-    if hasattr(target, "bind"):
-        return cast(events.IRuleTarget, target)
-    return targets.SnsTopic(target)
+@jsii.implements(events.IRuleTarget)
+class _TopicForRule:
+    """An SNS target that only ``rule`` may publish to, unlike ``targets.SnsTopic``.
+
+    ``targets.SnsTopic`` lets ``events.amazonaws.com`` publish without a condition,
+    so any rule of any account could use the topic (a confused deputy). The topic
+    policy statement here carries ``aws:SourceArn`` (this rule) and
+    ``aws:SourceAccount`` (this stack's account), as the SNS documentation shows for
+    AWS service publishers. The key statement stays as AWS documents it for
+    EventBridge and encrypted topics (``kms:Decrypt`` and ``kms:GenerateDataKey*``,
+    no condition): AWS does not document that ``aws:SourceArn`` reaches KMS when SNS
+    uses the key for an EventBridge publish, and the key only encrypts what the topic
+    policy already let in.
+    """
+
+    def __init__(self, topic: sns.ITopic, rule: events.Rule) -> None:
+        self._topic = topic
+        self._rule = rule
+
+    def bind(self, _rule: IRuleRef, _id: str | None = None) -> events.RuleTargetConfig:
+        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        self._topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[events_principal],
+                actions=["sns:Publish"],
+                resources=[self._topic.topic_arn],
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": self._rule.rule_arn},
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self._rule).account},
+                },
+            )
+        )
+        if self._topic.master_key is not None:
+            self._topic.master_key.grant(events_principal, "kms:Decrypt", "kms:GenerateDataKey*")
+        return events.RuleTargetConfig(arn=self._topic.topic_arn, target_resource=self._topic)
 
 
 # --------------------------------------------------------------------------- registry

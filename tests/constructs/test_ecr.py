@@ -483,6 +483,29 @@ def test_a_topic_target_gets_a_publish_policy_and_use_of_its_key(configured_temp
     )
 
 
+def test_only_the_findings_rule_of_this_account_may_publish_to_the_topic(
+    configured_template: dict[str, Any],
+) -> None:
+    rule_id = next(
+        logical_id
+        for logical_id, resource in configured_template["Resources"].items()
+        if resource["Type"] == "AWS::Events::Rule"
+        and "CRITICAL or more" in resource["Properties"]["Description"]
+    )
+    topic_policy = _resource(configured_template, "FindingsPolicy", "AWS::SNS::TopicPolicy")
+    publishes = [
+        s
+        for s in topic_policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert [s["Condition"] for s in publishes] == [
+        {
+            "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}},
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        }
+    ]
+
+
 def test_any_events_target_can_receive_findings(configured_template: dict[str, Any]) -> None:
     medium = next(r for r in _scan_rules(configured_template) if "MEDIUM or more" in r["Description"])
     queue, attribute = medium["Targets"][0]["Arn"]["Fn::GetAtt"]
