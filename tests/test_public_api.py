@@ -51,3 +51,15 @@ def test_constructs_take_keyword_only_arguments_after_scope_and_id() -> None:
         if positional[2:]:
             positional_beyond_id.append((name, positional))
     assert positional_beyond_id == []
+
+
+def test_the_constructs_library_is_not_shadowed_by_a_folder_of_this_repository() -> None:
+    # A top-level constructs/ package here would win over the library on sys.path
+    # (python app.py and pytest put the repository root first) and break aws-cdk-lib.
+    import constructs
+
+    repo_root = Path(cdk_containers.__file__).resolve().parent.parent
+    assert not Path(constructs.__file__).resolve().is_relative_to(repo_root / "constructs")
+    assert hasattr(constructs, "Construct")
+    assert not (repo_root / "constructs" / "__init__.py").exists()
+    assert not (repo_root / "stacks" / "__init__.py").exists()
