@@ -57,6 +57,9 @@ def cluster() -> EksCluster:
             r"labels='node-role.kubernetes.io/worker' is invalid: a key outside the kubernetes.io and k8s.io",
         ),
         ({"labels": {"example.k8s.io/x": "y"}}, r"labels='example.k8s.io/x' is invalid: a key outside"),
+        ({"min_size": "1"}, r"min_size='1' is invalid: an integer"),
+        ({"max_size": 2.5}, r"max_size=2.5 is invalid: an integer"),
+        ({"root_volume_size": True}, r"root_volume_size=True is invalid: an integer"),
         (
             {"ami_type": AmiType.AL2_X86_64},
             r"ami_type=.AL2_X86_64. is invalid: AL2023 or Bottlerocket: EKS has no AL2 AMIs for Kubernetes 1.36",  # noqa: E501
@@ -98,6 +101,18 @@ def test_fargate_pods_cannot_go_to_public_subnets(cluster: EksCluster) -> None:
             selectors=[FargateSelector(namespace="apps")],
             subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
         )
+
+
+def test_a_self_managed_group_with_a_string_size_is_refused_with_a_clear_error(cluster: EksCluster) -> None:
+    options = SelfManagedNodeGroupOptions(max_size="3", on_demand_base_capacity="1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"max_size='3' is invalid: an integer") as error:
+        cluster.add_self_managed_node_group("BadTypes", options)
+    assert "on_demand_base_capacity='1' is invalid: an integer" in str(error.value)
+
+
+def test_a_missing_vpc_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"EksCluster 'C/Eks': vpc=None is invalid: an ec2.IVpc"):
+        EksCluster(Stack(make_app(), "C"), "Eks", vpc=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -205,7 +205,8 @@ class EksCluster(Construct):
         problems.check(
             service_ok, "service_ipv4_cidr", service_ipv4_cidr, "a private IPv4 block from /12 to /24"
         )
-        vpc_cidr = _literal_vpc_cidr(vpc)
+        problems.check(vpc is not None, "vpc", vpc, "an ec2.IVpc with private subnets (with egress)")
+        vpc_cidr = _literal_vpc_cidr(vpc) if vpc is not None else None
         if service_ok and vpc_cidr is not None:
             problems.check(
                 not service_net.overlaps(ipaddress.ip_network(vpc_cidr, strict=False)),

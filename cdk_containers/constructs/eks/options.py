@@ -189,6 +189,25 @@ class _NodeGroupOptions:
     root_volume_size: int = 50
     metadata_hop_limit: int = 1
 
+    def _integer_fields(self) -> dict[str, object]:
+        fields: dict[str, object] = {
+            "min_size": self.min_size,
+            "max_size": self.max_size,
+            "root_volume_size": self.root_volume_size,
+            "metadata_hop_limit": self.metadata_hop_limit,
+        }
+        if self.desired_size is not None:
+            fields["desired_size"] = self.desired_size
+        return fields
+
+    def _wrong_types(self) -> list[tuple[str, object]]:
+        """Integer fields given something else (a string, a bool, a float)."""
+        return [
+            (name, value)
+            for name, value in self._integer_fields().items()
+            if isinstance(value, bool) or not isinstance(value, int)
+        ]
+
     def problems(self, *, kubernetes_version: str) -> list[str]:
         """Every invalid field, formatted ``argument=value is invalid: allowed``."""
         found: list[str] = []
@@ -196,6 +215,12 @@ class _NodeGroupOptions:
         def add(argument: str, value: object, allowed: str) -> None:
             found.append(f"{argument}={value!r} is invalid: {allowed}")
 
+        wrong_types = self._wrong_types()
+        for name, value in wrong_types:
+            add(name, value, "an integer")
+        if wrong_types:
+            # The range checks below compare these values; with a wrong type they cannot.
+            return found
         if not self.min_size >= 0:
             add("min_size", self.min_size, "an integer >= 0")
         if self.min_size > self.max_size or self.max_size < 1:
@@ -328,8 +353,13 @@ class SelfManagedNodeGroupOptions(_NodeGroupOptions):
     on_demand_base_capacity: int = 0
     cluster_autoscaler_tags: bool = True
 
+    def _integer_fields(self) -> dict[str, object]:
+        return {**super()._integer_fields(), "on_demand_base_capacity": self.on_demand_base_capacity}
+
     def problems(self, *, kubernetes_version: str) -> list[str]:
         found = super().problems(kubernetes_version=kubernetes_version)
+        if self._wrong_types():
+            return found
         if self.capacity_type not in (eks.CapacityType.ON_DEMAND, eks.CapacityType.SPOT):
             found.append(f"capacity_type={self.capacity_type!r} is invalid: ON_DEMAND or SPOT")
         if not 0 <= self.on_demand_base_capacity <= self.max_size:
