@@ -16,7 +16,7 @@ from typing import Any
 from aws_cdk import Token
 from constructs import Construct
 
-__all__ = ["Problems", "is_token", "construct_path"]
+__all__ = ["Problems", "construct_path", "is_int", "is_token"]
 
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -28,6 +28,11 @@ def is_token(value: Any) -> bool:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return bool(Token.is_unresolved(value))
     return False
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (``bool`` is not, though Python says it is)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def construct_path(scope: Construct, construct_id: str) -> str:

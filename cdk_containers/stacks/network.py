@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path
+from cdk_containers._validation import Problems, construct_path, is_int
 
 __all__ = ["NetworkStack"]
 
@@ -73,9 +73,15 @@ class NetworkStack(Stack):
             )
         except ValueError:
             problems.add("cidr", cidr, "a private IPv4 CIDR block from /16 to /24, e.g. '10.0.0.0/16'")
-        problems.check(2 <= max_azs <= 6, "max_azs", max_azs, "an integer from 2 to 6 (EKS needs two zones)")
         problems.check(
-            1 <= nat_gateways <= max(max_azs, 1),
+            is_int(max_azs) and 2 <= max_azs <= 6,
+            "max_azs",
+            max_azs,
+            "an integer from 2 to 6 (EKS needs two zones)",
+        )
+        # nat_gateways is bounded by max_azs, so it is checked against a valid max_azs only.
+        problems.check(
+            not is_int(max_azs) or (is_int(nat_gateways) and 1 <= nat_gateways <= max(max_azs, 1)),
             "nat_gateways",
             nat_gateways,
             f"an integer from 1 to max_azs ({max_azs}); private subnets need NAT for egress",

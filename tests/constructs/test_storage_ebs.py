@@ -162,6 +162,9 @@ def test_opting_out_of_the_default_class_creates_no_class() -> None:
             r"iops_per_gb=51 is invalid: for io1 an integer from 1 to 50",
         ),
         ({"throughput": 2001}, r"throughput=2001 is invalid: for gp3 an integer from 125 to 2000"),
+        ({"throughput": 125.5}, r"throughput=125.5 is invalid: for gp3 an integer"),
+        ({"volume_type": "io2", "iops": "3000"}, r"iops='3000' is invalid: for io2 an integer"),
+        ({"volume_type": "io1", "iops_per_gb": True}, r"iops_per_gb=True is invalid: for io1 an integer"),
         (
             {"volume_type": "gp2"},
             r"volume_type='gp2' is invalid: one of \['gp3', 'io1', 'io2', 'st1', 'sc1'\]",

@@ -181,6 +181,8 @@ def test_directory_perms_that_are_not_an_octal_mode_are_refused(perms: Any) -> N
         ),
         ({"gid_range": (9, 1)}, r"gid_range=\(9, 1\) is invalid"),
         ({"uid": -1}, r"uid=-1 is invalid: an integer from 0 to 2147483647"),
+        ({"uid": "1000"}, r"uid='1000' is invalid: an integer from 0"),
+        ({"gid_range": ("1", 9)}, r"gid_range=\('1', 9\) is invalid"),
         ({"base_path": "dynamic"}, r"base_path='dynamic' is invalid: an absolute path"),
         ({"name": "EFS"}, r"name='EFS' is invalid: a DNS-1123 subdomain"),
     ],

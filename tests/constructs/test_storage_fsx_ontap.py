@@ -188,6 +188,10 @@ def spare_cluster() -> EksCluster:
             r"storage_capacity_gib=1023 is invalid: an integer from 1024 to 196608",
         ),
         (
+            {"storage_capacity_gib": "2048"},
+            r"storage_capacity_gib='2048' is invalid: an integer from 1024 to 196608",
+        ),
+        (
             {"throughput_capacity": 100},
             r"throughput_capacity=100 is invalid: for MULTI_AZ_1 one of \[128, 256, 512, 1024, 2048, 4096\]",
         ),

@@ -74,6 +74,8 @@ def test_nat_gateway_count_is_configurable() -> None:
     [
         ({"nat_gateways": 0}, r"nat_gateways=0 is invalid: an integer from 1 to max_azs \(2\)"),
         ({"nat_gateways": 3}, r"nat_gateways=3 is invalid"),
+        ({"nat_gateways": "1"}, r"nat_gateways='1' is invalid: an integer from 1 to max_azs"),
+        ({"max_azs": 2.0}, r"max_azs=2.0 is invalid: an integer from 2 to 6"),
         ({"max_azs": 1}, r"max_azs=1 is invalid: an integer from 2 to 6"),
         ({"cidr": "10.0.0.0/8"}, r"cidr='10.0.0.0/8' is invalid: a private IPv4 CIDR block from /16 to /24"),
         ({"cidr": "not-a-cidr"}, r"cidr='not-a-cidr' is invalid"),

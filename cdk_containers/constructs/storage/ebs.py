@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path
+from cdk_containers._validation import Problems, construct_path, is_int
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
@@ -99,7 +99,7 @@ class EbsStorageClass:
             if vtype in EBS_IOPS_RANGES:
                 low, high = EBS_IOPS_RANGES[vtype]
                 problems.check(
-                    low <= self.iops <= high,
+                    is_int(self.iops) and low <= self.iops <= high,
                     "iops",
                     self.iops,
                     f"for {vtype} an integer from {low} to {high}",
@@ -110,7 +110,7 @@ class EbsStorageClass:
             if vtype in EBS_IOPS_PER_GB_MAX:
                 high = EBS_IOPS_PER_GB_MAX[vtype]
                 problems.check(
-                    1 <= self.iops_per_gb <= high,
+                    is_int(self.iops_per_gb) and 1 <= self.iops_per_gb <= high,
                     "iops_per_gb",
                     self.iops_per_gb,
                     f"for {vtype} an integer from 1 to {high}",
@@ -127,7 +127,7 @@ class EbsStorageClass:
             else:
                 low, high = GP3_THROUGHPUT_RANGE
                 problems.check(
-                    low <= self.throughput <= high,
+                    is_int(self.throughput) and low <= self.throughput <= high,
                     "throughput",
                     self.throughput,
                     f"for gp3 an integer from {low} to {high} (MiB/s)",

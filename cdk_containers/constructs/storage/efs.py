@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain, is_int
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
@@ -81,11 +81,16 @@ class EfsStorageClass:
         )
         for argument, value in (("uid", self.uid), ("gid", self.gid)):
             if value is not None:
-                problems.check(0 <= value <= _MAX_ID, argument, value, f"an integer from 0 to {_MAX_ID}")
+                problems.check(
+                    is_int(value) and 0 <= value <= _MAX_ID,
+                    argument,
+                    value,
+                    f"an integer from 0 to {_MAX_ID}",
+                )
         if self.gid_range is not None:
             start, end = self.gid_range
             problems.check(
-                1 <= start <= end <= _MAX_ID,
+                is_int(start) and is_int(end) and 1 <= start <= end <= _MAX_ID,
                 "gid_range",
                 self.gid_range,
                 f"(start, end) with 1 <= start <= end <= {_MAX_ID}",

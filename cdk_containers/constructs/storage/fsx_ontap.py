@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain, is_int
 from cdk_containers.constructs.storage._common import (
     ReclaimPolicy,
     StorageCluster,
@@ -207,7 +207,8 @@ class FsxOntapCsiDriver(Construct):
             f"one of {list(ONTAP_THROUGHPUT_OPTIONS)}",
         )
         problems.check(
-            ONTAP_MIN_CAPACITY_GIB <= storage_capacity_gib <= ONTAP_MAX_CAPACITY_GIB,
+            is_int(storage_capacity_gib)
+            and ONTAP_MIN_CAPACITY_GIB <= storage_capacity_gib <= ONTAP_MAX_CAPACITY_GIB,
             "storage_capacity_gib",
             storage_capacity_gib,
             f"an integer from {ONTAP_MIN_CAPACITY_GIB} to {ONTAP_MAX_CAPACITY_GIB} (GiB of SSD)",
