@@ -1,0 +1,88 @@
+"""The one validation mechanism every construct uses (cdk_containers._validation)."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import CfnParameter, Stack
+
+from cdk_containers._validation import Problems
+
+
+def _raises(problems: Problems) -> str:
+    with pytest.raises(ValueError, match="App/Thing") as caught:
+        problems.raise_if_any()
+    return str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def tokens() -> tuple[str, float]:
+    stack = Stack()
+    return (
+        CfnParameter(stack, "S").value_as_string,
+        CfnParameter(stack, "N", type="Number").value_as_number,
+    )
+
+
+def test_a_string_where_a_list_is_meant_is_refused_by_name_not_split_into_characters() -> None:
+    problems = Problems("Thing", "App/Thing")
+    assert not problems.check_list("mount_options", "nfsvers=4.1", str)
+    message = _raises(problems)
+    assert message.startswith("Thing 'App/Thing': mount_options='nfsvers=4.1' is invalid")
+    assert "single string" in message
+    assert "['nfsvers=4.1']" in message
+
+
+def test_list_items_of_the_wrong_type_are_named_by_index() -> None:
+    problems = Problems("Thing", "App/Thing")
+    problems.check_list("admin_roles", ["arn:aws:iam::111122223333:role/x"], int)
+    assert "admin_roles[0]='arn:aws:iam::111122223333:role/x' is invalid: expected int, got a str" in _raises(
+        problems
+    )
+
+
+def test_a_list_where_a_mapping_is_meant_is_refused() -> None:
+    problems = Problems("Thing", "App/Thing")
+    assert not problems.check_mapping("labels", [("team", "a")], str)
+    assert "expected a mapping of str to str, got a list" in _raises(problems)
+
+
+def test_a_mapping_value_of_the_wrong_type_is_named_by_key() -> None:
+    problems = Problems("Thing", "App/Thing")
+    problems.check_mapping("environment", {"PORT": 8080}, str)
+    assert "environment['PORT']=8080 is invalid: expected str, got an int" in _raises(problems)
+
+
+def test_a_bool_is_not_an_integer_and_none_is_named_when_required() -> None:
+    problems = Problems("Thing", "App/Thing")
+    problems.check_int("min_size", True, minimum=0)
+    problems.check_type("vpc", None, str)
+    message = _raises(problems)
+    assert "has 2 invalid arguments" in message
+    assert "min_size=True is invalid: an integer >= 0, got a bool" in message
+    assert "vpc=None is invalid: a value is required" in message
+
+
+def test_deploy_time_numbers_and_strings_pass_the_value_checks(tokens: tuple[str, float]) -> None:
+    text, number = tokens
+    problems = Problems("Thing", "App/Thing")
+    assert problems.check_int("max_size", number, minimum=1, maximum=10)
+    assert problems.check_str("name", text, pattern=r"[a-z]+")
+    assert problems.check_list("cidrs", [text], str)
+    problems.raise_if_any()
+
+
+def test_a_token_where_the_value_must_be_known_at_synth_is_refused_with_the_reason(
+    tokens: tuple[str, float],
+) -> None:
+    text, _ = tokens
+    problems = Problems("Thing", "App/Thing")
+    assert not problems.check_known("version", text, "it selects the kubectl layer")
+    assert "version is a deploy-time value (a token), but it must be known at synth: it selects" in _raises(
+        problems
+    )
+
+
+def test_a_choice_outside_the_enum_lists_what_is_allowed() -> None:
+    problems = Problems("Thing", "App/Thing")
+    problems.check_choice("effect", "NoSchedul", ["NoSchedule", "NoExecute"])
+    assert "effect='NoSchedul' is invalid: one of 'NoSchedule', 'NoExecute'" in _raises(problems)
