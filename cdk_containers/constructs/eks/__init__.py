@@ -1,5 +1,6 @@
 """EKS: a private, logged, encrypted cluster with managed, self-managed and Fargate capacity."""
 
+from cdk_containers.constructs.eks._pod_identity import PodIdentity
 from cdk_containers.constructs.eks._versions import KUBECTL_LAYERS, default_version
 from cdk_containers.constructs.eks.cluster import BEFORE_COMPUTE_ADDONS, EksCluster
 from cdk_containers.constructs.eks.fargate import FargateProfile
@@ -22,6 +23,7 @@ __all__ = [
     "FargateSelector",
     "ManagedNodeGroup",
     "ManagedNodeGroupOptions",
+    "PodIdentity",
     "SelfManagedNodeGroup",
     "SelfManagedNodeGroupOptions",
     "Taint",

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 
-__all__ = ["POD_IDENTITY_PRINCIPAL", "pod_identity_principal"]
+__all__ = ["POD_IDENTITY_PRINCIPAL", "PodIdentity", "pod_identity_principal"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PodIdentity:
+    """What ``EksCluster.add_pod_identity`` made: the role pods get and its association."""
+
+    role: iam.IRole
+    """The role the service account's pods get: grant it what the workload needs."""
+    association: eks.CfnPodIdentityAssociation
+    """The ``AWS::EKS::PodIdentityAssociation``; make a consumer depend on it."""
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 

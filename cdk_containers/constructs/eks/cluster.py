@@ -17,7 +17,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct, IValidation
 
 from cdk_containers._validation import Problems, construct_path, is_token
-from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
+from cdk_containers.constructs.eks._pod_identity import PodIdentity, pod_identity_principal
 from cdk_containers.constructs.eks._subnets import selection_kwargs
 from cdk_containers.constructs.eks._versions import (
     KUBECTL_LAYERS,
@@ -426,7 +426,7 @@ class EksCluster(Construct):
         namespace: str,
         service_account: str,
         role: iam.IRole | None = None,
-    ) -> iam.IRole:
+    ) -> PodIdentity:
         """Associate an IAM role with a Kubernetes service account (EKS Pod Identity).
 
         Args:
@@ -441,6 +441,10 @@ class EksCluster(Construct):
 
         Pod Identity needs the ``eks-pod-identity-agent`` add-on (installed before compute)
         and EC2 nodes: Fargate pods use IRSA instead.
+
+        Returns:
+            The role and the association (``PodIdentity``): grant the role what the
+            workload needs, and make whatever starts the pods depend on the association.
         """
         problems = Problems("EksCluster", f"{self.node.path}/{construct_id}")
         from cdk_containers._validation import is_dns1123_subdomain
@@ -462,7 +466,7 @@ class EksCluster(Construct):
                 ),
                 description=f"Pod Identity role of {namespace}/{service_account}",
             )
-        eks.CfnPodIdentityAssociation(
+        association = eks.CfnPodIdentityAssociation(
             self,
             construct_id,
             cluster_name=self.cluster.cluster_name,
@@ -470,7 +474,7 @@ class EksCluster(Construct):
             service_account=service_account,
             role_arn=role.role_arn,
         )
-        return role
+        return PodIdentity(role=role, association=association)
 
     # -- capacity -------------------------------------------------------------------------
 

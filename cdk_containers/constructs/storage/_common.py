@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, Node
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain
-from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
+from cdk_containers.constructs.eks._pod_identity import PodIdentity, pod_identity_principal
 
 __all__ = [
     "ReclaimPolicy",
@@ -79,7 +79,7 @@ class StorageCluster(Protocol):
 
     def add_pod_identity(
         self, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole | None = None
-    ) -> iam.IRole: ...
+    ) -> PodIdentity: ...
 
     def add_manifest(self, construct_id: str, *manifests: Mapping[str, Any]) -> eks.KubernetesManifest: ...
 
@@ -178,20 +178,6 @@ def require_ec2_capacity(cluster: StorageCluster, problems: Problems, *, what: s
     )
 
 
-def find_pod_identity_association(
-    cluster: StorageCluster, *, namespace: str, service_account: str
-) -> eks.CfnPodIdentityAssociation | None:
-    """The Pod Identity association of one service account, wherever the cluster put it."""
-    for child in cluster.node.find_all():
-        if (
-            isinstance(child, eks.CfnPodIdentityAssociation)
-            and child.namespace == namespace
-            and child.service_account == service_account
-        ):
-            return child
-    return None
-
-
 def bind_controller_identity(
     cluster: StorageCluster,
     addon: eks.Addon,
@@ -209,10 +195,8 @@ def bind_controller_identity(
     bound = cluster.add_pod_identity(
         construct_id, namespace=namespace, service_account=service_account, role=role
     )
-    association = find_pod_identity_association(cluster, namespace=namespace, service_account=service_account)
-    if association is not None:
-        addon.node.add_dependency(association)
-    return bound
+    addon.node.add_dependency(bound.association)
+    return bound.role
 
 
 def controller_role(

@@ -1,0 +1,36 @@
+"""Test helpers shared by every test module: one copy each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+
+from tests.conftest import make_app
+
+__all__ = ["make_stack", "make_vpc", "resources_of_type"]
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """The resources of one type in a synthesized template (a ``to_json()`` dict), by logical id."""
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def make_stack(construct_id: str = "Test", **kwargs: Any) -> Stack:
+    """A stack in a fresh app with this repository's feature flags."""
+    return Stack(make_app(), construct_id, **kwargs)
+
+
+def make_vpc(stack: Stack, construct_id: str = "Vpc") -> ec2.Vpc:
+    """Two AZs, one NAT gateway, public and private-with-egress subnets: what EKS needs."""
+    return ec2.Vpc(
+        stack,
+        construct_id,
+        max_azs=2,
+        nat_gateways=1,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        ],
+    )
