@@ -19,6 +19,7 @@ class PodIdentity:
     association: eks.CfnPodIdentityAssociation
     """The ``AWS::EKS::PodIdentityAssociation``; make a consumer depend on it."""
 
+
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 
 
