@@ -86,3 +86,10 @@ def test_a_choice_outside_the_enum_lists_what_is_allowed() -> None:
     problems = Problems("Thing", "App/Thing")
     problems.check_choice("effect", "NoSchedul", ["NoSchedule", "NoExecute"])
     assert "effect='NoSchedul' is invalid: one of 'NoSchedule', 'NoExecute'" in _raises(problems)
+
+
+def test_a_missing_optional_dependency_names_the_extra_to_install() -> None:
+    from cdk_containers._extras import require
+
+    with pytest.raises(ImportError, match=r"pip install 'cdk-containers\[eks\]'"):
+        require("aws_cdk.no_such_module_here", extra="eks", feature="EksCluster")
