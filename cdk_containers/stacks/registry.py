@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -14,7 +14,10 @@ from cdk_containers.constructs.ecr import (
     PullThroughCache,
     PullThroughCacheRule,
     RegistryScanning,
+    ScanFrequency,
     ScanningRule,
+    ScanType,
+    Severity,
     UpstreamRegistry,
 )
 
@@ -63,7 +66,7 @@ class RegistryStack(Stack):
             "Api",
             repository_name="cdk-containers/api",
             keep_images=50,
-            untagged_expiry_days=7,
+            untagged_expiry=Duration.days(7),
             protected_tags=["v*", "release-*"],
         )
         """The API service's repository."""
@@ -73,7 +76,7 @@ class RegistryStack(Stack):
             "Worker",
             repository_name="cdk-containers/worker",
             keep_images=10,
-            untagged_expiry_days=1,
+            untagged_expiry=Duration.days(1),
             protected_tags=[],
         )
         """The worker's repository."""
@@ -84,8 +87,8 @@ class RegistryStack(Stack):
         self.scanning = RegistryScanning(
             self,
             "Scanning",
-            scan_type="ENHANCED",
-            rules=[ScanningRule(frequency="CONTINUOUS_SCAN", filters=["*"])],
+            scan_type=ScanType.ENHANCED,
+            rules=[ScanningRule(frequency=ScanFrequency.CONTINUOUS_SCAN, filters=["*"])],
         )
         """The registry's (account and region wide) scanning configuration."""
 
@@ -117,7 +120,9 @@ class RegistryStack(Stack):
         """Receives completed scans with HIGH or CRITICAL findings; subscribe to it."""
 
         for repository in self.repositories:
-            repository.notify_on_scan_findings(self.findings_topic, minimum_severity="HIGH")
+            repository.on_image_scan_findings(
+                "ScanFindings", self.findings_topic, minimum_severity=Severity.HIGH
+            )
 
         for name, repository in (("Api", self.api), ("Worker", self.worker)):
             CfnOutput(self, f"{name}RepositoryUri", value=repository.repository_uri)

@@ -34,7 +34,9 @@ from cdk_containers.constructs import (
     ScanningRule,
     UpstreamRegistry,
 )
+from cdk_containers.constructs.ecr import ScanFrequency, ScanType, Severity
 from tests.conftest import make_app
+from tests.support import resources_of_type
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
@@ -80,7 +82,7 @@ def configured() -> dict[str, Any]:
         repository_name="team/api",
         mutable_tags=["latest", "dev-*"],
         keep_images=50,
-        untagged_expiry_days=3,
+        untagged_expiry=Duration.days(3),
         protected_tags=["v*"],
         encryption_key=key,
         removal_policy=RemovalPolicy.DESTROY,
@@ -106,9 +108,9 @@ def configured() -> dict[str, Any]:
 
     topic_key = kms.Key(stack, "TopicKey", enable_key_rotation=True)
     topic = sns.Topic(stack, "Findings", master_key=topic_key, enforce_ssl=True)
-    named.notify_on_scan_findings(topic, minimum_severity="CRITICAL")
+    named.on_image_scan_findings("Critical", topic, minimum_severity=Severity.CRITICAL)
     queue = sqs.Queue(stack, "FindingsQueue", enforce_ssl=True)
-    named.notify_on_scan_findings(targets.SqsQueue(queue), minimum_severity="MEDIUM")
+    named.on_image_scan_findings("Medium", targets.SqsQueue(queue), minimum_severity=Severity.MEDIUM)
     return {"template": Template.from_stack(stack).to_json(), "named": named}
 
 
@@ -122,12 +124,6 @@ def configured_template(configured: dict[str, Any]) -> dict[str, Any]:
 def registry_template() -> dict[str, Any]:
     stack = _stack(env=Environment(account="123456789012", region="us-east-1"))
     RegistryScanning(stack, "Enhanced")
-    RegistryScanning(
-        stack,
-        "Basic",
-        scan_type="BASIC",
-        rules=[ScanningRule(frequency="SCAN_ON_PUSH", filters=["prod-*", "team/*"])],
-    )
     RegistryReplication(
         stack,
         "Replication",
@@ -517,7 +513,20 @@ def test_any_events_target_can_receive_findings(configured_template: dict[str, A
 
 
 def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
-    return {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == resource_type}
+    return {k: v["Properties"] for k, v in resources_of_type(template, resource_type).items()}
+
+
+@pytest.fixture(scope="module")
+def basic_scanning_template() -> dict[str, Any]:
+    # One registry scanning configuration per app: a second in the same app fails synth.
+    stack = _stack()
+    RegistryScanning(
+        stack,
+        "Basic",
+        scan_type=ScanType.BASIC,
+        rules=[ScanningRule(frequency=ScanFrequency.SCAN_ON_PUSH, filters=["prod-*", "team/*"])],
+    )
+    return Template.from_stack(stack).to_json()
 
 
 def test_registry_scanning_defaults_to_continuous_enhanced_scanning_of_everything(
@@ -536,8 +545,8 @@ def test_registry_scanning_defaults_to_continuous_enhanced_scanning_of_everythin
     }
 
 
-def test_registry_scanning_takes_basic_scanning_with_filters(registry_template: dict[str, Any]) -> None:
-    configs = _of_type(registry_template, "AWS::ECR::RegistryScanningConfiguration")
+def test_registry_scanning_takes_basic_scanning_with_filters(basic_scanning_template: dict[str, Any]) -> None:
+    configs = _of_type(basic_scanning_template, "AWS::ECR::RegistryScanningConfiguration")
     basic = next(v for k, v in configs.items() if k.startswith("Basic"))
     assert basic == {
         "ScanType": "BASIC",
@@ -604,7 +613,7 @@ def cache_template() -> dict[str, Any]:
         "Custom",
         rules=[PullThroughCacheRule(prefix="team/quay", upstream=UpstreamRegistry.QUAY)],
         keep_images=5,
-        untagged_expiry_days=2,
+        untagged_expiry=Duration.days(2),
     )
     PullThroughCache(
         stack,
@@ -730,8 +739,8 @@ def test_keep_images_below_one_is_refused() -> None:
 
 
 def test_untagged_expiry_below_one_day_is_refused() -> None:
-    with pytest.raises(ValueError, match=rf"{PATH}: untagged_expiry_days=0 is invalid: an integer >= 1"):
-        _repo(untagged_expiry_days=0)
+    with pytest.raises(ValueError, match=rf"{PATH}: untagged_expiry='0 days' is invalid: whole days"):
+        _repo(untagged_expiry=Duration.days(0))
 
 
 def test_more_than_five_mutable_tag_filters_are_refused() -> None:
@@ -740,7 +749,7 @@ def test_more_than_five_mutable_tag_filters_are_refused() -> None:
 
 
 def test_an_empty_mutable_tag_filter_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"mutable_tags='' is invalid: a non-empty filter"):
+    with pytest.raises(ValueError, match=r"mutable_tags\[1\]='' is invalid: a non-empty filter"):
         _repo(mutable_tags=["latest", ""])
 
 
@@ -808,7 +817,9 @@ def test_an_any_lifecycle_rule_before_another_rule_is_refused() -> None:
 @pytest.mark.parametrize("argument", ["protected_tags", "mutable_tags", "pull_accounts"])
 def test_a_string_where_a_list_is_expected_is_refused(argument: str) -> None:
     # "v*" iterated as a list would protect "v" and "*" (every tagged image).
-    with pytest.raises(ValueError, match=rf"{PATH}: {argument}='v\*' is invalid: a list of strings such as"):
+    with pytest.raises(
+        ValueError, match=rf"{PATH}: {argument}='v\*' is invalid: expected a list of str, got a single"
+    ):
         _repo(**{argument: "v*"})
 
 
@@ -817,67 +828,46 @@ def test_a_protected_pattern_given_twice_is_refused() -> None:
         _repo(protected_tags=["v*", "release-*", "v*"])
 
 
-@pytest.mark.parametrize(("argument", "value"), [("keep_images", 2.5), ("untagged_expiry_days", True)])
-def test_counts_that_are_not_integers_are_refused(argument: str, value: object) -> None:
-    with pytest.raises(ValueError, match=rf"{PATH}: {argument}={value!r} is invalid: an integer >= 1"):
-        _repo(**{argument: value})
-
-
-def test_an_unknown_severity_is_refused() -> None:
-    repo = ContainerRepository(_stack(), "Repo")
-    queue = sqs.Queue(repo, "Queue")
-    with pytest.raises(ValueError, match=r"minimum_severity='SEVERE' is invalid: one of CRITICAL, HIGH"):
-        repo.notify_on_scan_findings(targets.SqsQueue(queue), minimum_severity="SEVERE")  # type: ignore[arg-type]
-
-
-def test_an_unencrypted_topic_is_refused_as_a_findings_target() -> None:
-    repo = ContainerRepository(_stack(), "Repo")
-    topic = sns.Topic(repo, "Plain")
-    with pytest.raises(ValueError, match=r"target='Test/Repo/Plain' is invalid: an SNS topic encrypted"):
-        repo.notify_on_scan_findings(topic)
-
-
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ValueError, match=r"has 3 invalid arguments") as error:
-        _repo(keep_images=0, untagged_expiry_days=0, repository_name="BAD")
+        _repo(keep_images=0, untagged_expiry=Duration.days(0), repository_name="BAD")
     assert "keep_images=0" in str(error.value)
     assert "repository_name='BAD'" in str(error.value)
+
+
+def _cache(*rules: PullThroughCacheRule, stack: Stack | None = None, **kwargs: Any) -> PullThroughCache:
+    return PullThroughCache(stack or _stack(), "Cache", rules=list(rules), **kwargs)
 
 
 @pytest.mark.parametrize("prefix", ["a", "Docker", "x" * 31, "bad//prefix", "-k8s"])
 def test_an_invalid_pull_through_prefix_is_refused(prefix: str) -> None:
     with pytest.raises(
-        ValueError, match=rf"PullThroughCache 'Test/Cache': prefix='{prefix}' is invalid: 2-30"
+        ValueError, match=rf"PullThroughCache 'Test/Cache': rules\[0\].prefix='{prefix}' is invalid: 2-30"
     ):
-        PullThroughCache(
-            _stack(), "Cache", rules=[PullThroughCacheRule(prefix=prefix, upstream=UpstreamRegistry.QUAY)]
-        )
+        _cache(PullThroughCacheRule(prefix=prefix, upstream=UpstreamRegistry.QUAY))
 
 
 def test_the_reserved_root_prefix_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"prefix='ROOT' is invalid: not a reserved prefix"):
-        PullThroughCache(
-            _stack(), "Cache", rules=[PullThroughCacheRule(prefix="ROOT", upstream=UpstreamRegistry.QUAY)]
-        )
+    with pytest.raises(ValueError, match=r"rules\[0\].prefix='ROOT' is invalid: not a reserved prefix"):
+        _cache(PullThroughCacheRule(prefix="ROOT", upstream=UpstreamRegistry.QUAY))
 
 
 def test_a_prefix_used_twice_is_refused() -> None:
     rule = PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY)
-    with pytest.raises(ValueError, match=r"prefix='quay' is invalid: a prefix not used by another rule"):
-        PullThroughCache(_stack(), "Cache", rules=[rule, rule])
+    with pytest.raises(
+        ValueError, match=r"rules.prefix='quay' is invalid: a prefix not used by another rule"
+    ):
+        _cache(rule, rule)
 
 
 def test_a_credentialed_upstream_without_a_secret_is_refused() -> None:
     with pytest.raises(
         ValueError,
-        match=r"credentials=None is invalid: a Secrets Manager secret named 'ecr-pullthroughcache/\.\.\.' "
-        r"for prefix 'docker-hub': registry-1.docker.io requires authentication",
+        match=r"rules\[0\].credentials=None is invalid: a Secrets Manager secret named "
+        r"'ecr-pullthroughcache/\.\.\.' for prefix 'docker-hub': "
+        r"registry-1.docker.io requires authentication",
     ):
-        PullThroughCache(
-            _stack(),
-            "Cache",
-            rules=[PullThroughCacheRule(prefix="docker-hub", upstream=UpstreamRegistry.DOCKER_HUB)],
-        )
+        _cache(PullThroughCacheRule(prefix="docker-hub", upstream=UpstreamRegistry.DOCKER_HUB))
 
 
 def test_a_secret_outside_the_pull_through_cache_namespace_is_refused() -> None:
@@ -886,64 +876,61 @@ def test_a_secret_outside_the_pull_through_cache_namespace_is_refused() -> None:
     with pytest.raises(
         ValueError, match=r"credentials='dockerhub-login' is invalid: a secret whose name starts"
     ):
-        PullThroughCache(
-            stack,
-            "Cache",
-            rules=[
-                PullThroughCacheRule(
-                    prefix="docker-hub", upstream=UpstreamRegistry.DOCKER_HUB, credentials=secret
-                )
-            ],
+        _cache(
+            PullThroughCacheRule(
+                prefix="docker-hub", upstream=UpstreamRegistry.DOCKER_HUB, credentials=secret
+            ),
+            stack=stack,
         )
 
 
 def test_cache_lifecycle_arguments_without_templates_are_refused() -> None:
     with pytest.raises(ValueError, match=r"keep_images=3 is invalid: only with repository_templates=True"):
-        PullThroughCache(
-            _stack(),
-            "Cache",
-            rules=[PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY)],
+        _cache(
+            PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY),
             repository_templates=False,
             keep_images=3,
         )
 
 
-@pytest.mark.parametrize("argument", ["keep_images", "untagged_expiry_days"])
-def test_cache_lifecycle_counts_below_one_are_refused(argument: str) -> None:
-    with pytest.raises(ValueError, match=rf"{argument}=0 is invalid: an integer >= 1"):
-        PullThroughCache(
-            _stack(),
-            "Cache",
-            rules=[PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY)],
-            **{argument: 0},
-        )
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    [
+        ("keep_images", 0, "keep_images=0 is invalid: an integer >= 1"),
+        ("untagged_expiry", Duration.hours(12), "untagged_expiry='12 hours' is invalid: whole days"),
+    ],
+)
+def test_cache_lifecycle_values_below_one_are_refused(argument: str, value: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _cache(PullThroughCacheRule(prefix="quay", upstream=UpstreamRegistry.QUAY), **{argument: value})
+
+
+def _replicate(stack: Stack, *destinations: ReplicationDestination) -> None:
+    RegistryReplication(stack, "Replication", rules=[ReplicationRule(destinations=list(destinations))])
 
 
 def test_replication_to_the_stacks_own_region_is_refused() -> None:
     stack = _stack(env=Environment(account="123456789012", region="eu-west-1"))
     with pytest.raises(
         ValueError,
-        match=r"RegistryReplication 'Test/Replication': destinations.region='eu-west-1' is invalid: a region "
-        r"other than the stack's own \(eu-west-1\)",
+        match=r"RegistryReplication 'Test/Replication': rules\[0\].destinations\[0\].region='eu-west-1' is "
+        r"invalid: a region other than the stack's own \(eu-west-1\)",
     ):
-        RegistryReplication(
-            stack,
-            "Replication",
-            rules=[ReplicationRule(destinations=[ReplicationDestination(region="eu-west-1")])],
-        )
+        _replicate(stack, ReplicationDestination(region="eu-west-1"))
 
 
 def test_replication_of_an_environment_agnostic_stack_skips_the_own_region_check() -> None:
-    RegistryReplication(
-        _stack(),
-        "Replication",
-        rules=[ReplicationRule(destinations=[ReplicationDestination(region="eu-west-1")])],
+    stack = _stack()
+    _replicate(stack, ReplicationDestination(region="eu-west-1"))
+    assert (
+        len(resources_of_type(Template.from_stack(stack).to_json(), "AWS::ECR::ReplicationConfiguration"))
+        == 1
     )
 
 
 def test_more_than_ten_replication_rules_are_refused() -> None:
     rule = ReplicationRule(destinations=[ReplicationDestination(region="eu-west-1")])
-    with pytest.raises(ValueError, match=r"rules=11 is invalid: 1 to 10 replication rules"):
+    with pytest.raises(ValueError, match=r"rules=.* is invalid: 1 to 10 items are allowed, got 11"):
         RegistryReplication(_stack(), "Replication", rules=[rule] * 11)
 
 
@@ -957,28 +944,13 @@ def test_more_than_twenty_five_destinations_are_refused() -> None:
 
 def test_continuous_scanning_needs_enhanced_scanning() -> None:
     with pytest.raises(
-        ValueError, match=r"rules.frequency='CONTINUOUS_SCAN' is invalid: one of SCAN_ON_PUSH"
+        ValueError,
+        match=r"rules\[0\].frequency=<ScanFrequency.CONTINUOUS_SCAN: 'CONTINUOUS_SCAN'> is invalid: "
+        r"one of SCAN_ON_PUSH with scan_type=ScanType.BASIC",
     ):
         RegistryScanning(
-            _stack(), "Scanning", scan_type="BASIC", rules=[ScanningRule(frequency="CONTINUOUS_SCAN")]
-        )
-
-
-def test_a_string_of_scanning_filters_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"rules.filters='prod-\*' is invalid: a list of strings such as"):
-        RegistryScanning(
-            _stack(), "Scanning", rules=[ScanningRule(frequency="SCAN_ON_PUSH", filters="prod-*")]
-        )
-
-
-def test_a_string_of_replication_prefixes_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"rules.repository_prefixes='prod' is invalid: a list of strings"):
-        RegistryReplication(
             _stack(),
-            "Replication",
-            rules=[
-                ReplicationRule(
-                    destinations=[ReplicationDestination(region="eu-west-1")], repository_prefixes="prod"
-                )
-            ],
+            "Scanning",
+            scan_type=ScanType.BASIC,
+            rules=[ScanningRule(frequency=ScanFrequency.CONTINUOUS_SCAN)],
         )
