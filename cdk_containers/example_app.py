@@ -56,7 +56,13 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
 
     @functools.cache
     def registry() -> RegistryStack:
-        return RegistryStack(app, "RegistryStack", env=env)
+        return RegistryStack(
+            app,
+            "RegistryStack",
+            prefix=app.node.try_get_context("prefix"),
+            registry_scanning=str(app.node.try_get_context("registry_scanning")).lower() == "true",
+            env=env,
+        )
 
     @functools.cache
     def eks_cluster() -> EksClusterStack:
