@@ -19,7 +19,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path, describe
-from cdk_containers.constructs.ecr._common import REPOSITORY_NAME_RULE, is_repository_name
+from cdk_containers.constructs.ecr._common import REPOSITORY_NAME_RULE, check_enum, is_repository_name
 from cdk_containers.constructs.ecr.scan_findings import Severity, check_findings_target, scan_findings_rule
 
 __all__ = ["ContainerRepositoryBase"]
@@ -27,12 +27,15 @@ __all__ = ["ContainerRepositoryBase"]
 
 def check_key(problems: Problems, argument: str, value: Any) -> bool:
     """A `kms.IKey` or None; an ARN string is refused with the way to import it."""
-    return problems.check(
-        value is None or hasattr(value, "key_arn"),
+    if value is None or hasattr(value, "key_arn"):
+        return True
+    # Not problems.check: it lets tokens through, and a token is never a key object.
+    problems.add(
         argument,
         value,
         f"a kms.IKey, got {describe(value)} (import an existing key with kms.Key.from_key_arn)",
     )
+    return False
 
 
 class ContainerRepositoryBase(ecr.RepositoryBase):
@@ -166,7 +169,7 @@ class ContainerRepositoryBase(ecr.RepositoryBase):
                 "an id not used by another child of this repository",
             )
         check_findings_target(problems, target)
-        problems.check_choice("minimum_severity", minimum_severity, Severity)
+        check_enum(problems, "minimum_severity", minimum_severity, Severity)
         problems.raise_if_any()
         return scan_findings_rule(
             self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -76,6 +77,20 @@ def check_tag_patterns(problems: Problems, argument: str, patterns: Any) -> bool
             and ok
         )
     return ok
+
+
+def check_enum(problems: Problems, argument: str, value: Any, enum_type: type[enum.Enum]) -> bool:
+    """A member of `enum_type`; a string, a token or another enum's member is refused."""
+    if isinstance(value, enum_type):
+        return True
+    names = ", ".join(member.name for member in enum_type)
+    example = f"{enum_type.__name__}.{next(iter(enum_type)).name}"
+    problems.add(
+        argument,
+        value,
+        f"one of {names} (members of {enum_type.__name__}, e.g. {example})",
+    )
+    return False
 
 
 def check_account(problems: Problems, argument: str, value: Any) -> bool:

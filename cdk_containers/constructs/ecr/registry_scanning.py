@@ -12,6 +12,7 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
+from cdk_containers.constructs.ecr._common import check_enum
 from cdk_containers.constructs.ecr._singleton import one_per_environment
 
 __all__ = ["RegistryScanning", "ScanFrequency", "ScanType", "ScanningRule"]
@@ -51,7 +52,7 @@ class ScanningRule:
 
     def _check(self, problems: Problems, argument: str, scan_type: ScanType) -> None:
         allowed = list(ScanFrequency) if scan_type is ScanType.ENHANCED else [ScanFrequency.SCAN_ON_PUSH]
-        if problems.check_choice(f"{argument}.frequency", self.frequency, ScanFrequency):
+        if check_enum(problems, f"{argument}.frequency", self.frequency, ScanFrequency):
             problems.check(
                 self.frequency in allowed,
                 f"{argument}.frequency",
@@ -104,7 +105,7 @@ class RegistryScanning(Construct):
             ValueError: If an argument is invalid; every problem is listed.
         """
         problems = Problems("RegistryScanning", construct_path(scope, construct_id))
-        if problems.check_choice("scan_type", scan_type, ScanType) and rules is None:
+        if check_enum(problems, "scan_type", scan_type, ScanType) and rules is None:
             rules = [
                 ScanningRule(
                     frequency=ScanFrequency.CONTINUOUS_SCAN

@@ -159,7 +159,7 @@ class RegistryReplication(Construct):
                             ecr.CfnReplicationConfiguration.RepositoryFilterProperty(
                                 filter=prefix, filter_type="PREFIX_MATCH"
                             )
-                            for prefix in rule.repository_prefixes
+                            for prefix in rule.repository_prefixes or ()
                         ]
                         or None,
                     )
