@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Environment, RemovalPolicy, Stack
+from aws_cdk import CfnParameter, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -35,14 +35,12 @@ from cdk_containers.constructs import (
     UpstreamRegistry,
 )
 from cdk_containers.constructs.ecr import ScanFrequency, ScanType, Severity
-from tests.conftest import make_app
-from tests.support import resources_of_type
+from tests.support import make_stack, resources_of_type
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
 
-def _stack(**kwargs: Any) -> Stack:
-    return Stack(make_app(), "Test", **kwargs)
+_stack = make_stack
 
 
 def _resource(template: dict[str, Any], logical_prefix: str, resource_type: str) -> dict[str, Any]:
@@ -728,9 +726,13 @@ def test_an_invalid_repository_name_is_refused(name: str) -> None:
         _repo(repository_name=name)
 
 
-def test_a_token_repository_name_is_not_checked() -> None:
+def test_a_token_repository_name_is_passed_to_cloudformation_unchecked() -> None:
     stack = _stack()
-    ContainerRepository(stack, "Repo", repository_name=stack.stack_name.lower())
+    name = CfnParameter(stack, "Name").value_as_string
+    ContainerRepository(stack, "Repo", repository_name=name)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ECR::Repository", {"RepositoryName": {"Ref": "Name"}}
+    )
 
 
 def test_keep_images_below_one_is_refused() -> None:

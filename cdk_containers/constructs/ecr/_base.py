@@ -159,7 +159,7 @@ class ContainerRepositoryBase(ecr.RepositoryBase):
         Raises:
             ValueError: If an argument is invalid.
         """
-        problems = Problems(type(self).__name__, construct_path(self, str(construct_id)))
+        problems = Problems("ContainerRepository", construct_path(self, str(construct_id)))
         if problems.check_str("construct_id", construct_id):
             problems.check(bool(construct_id), "construct_id", construct_id, "a non-empty id")
             problems.check(

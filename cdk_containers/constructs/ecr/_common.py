@@ -26,7 +26,7 @@ REPOSITORY_NAME_RULE = (
 
 
 def is_repository_name(name: str) -> bool:
-    """Whether ``name`` is a valid ECR repository name."""
+    """Whether `name` is a valid ECR repository name."""
     return 2 <= len(name) <= 256 and bool(REPOSITORY_NAME.match(name))
 
 
@@ -52,7 +52,7 @@ def check_whole_days(problems: Problems, argument: str, value: Any, *, why_known
 
 
 def check_tag_patterns(problems: Problems, argument: str, patterns: Any) -> bool:
-    """A list of distinct image tag patterns (``*`` wildcards, at most four each)."""
+    """A list of distinct image tag patterns (`*` wildcards, at most four each)."""
     if not problems.check_list(argument, patterns, str):
         return False
     items: Sequence[str] = patterns
@@ -103,7 +103,7 @@ def check_account(problems: Problems, argument: str, value: Any) -> bool:
 
 
 def pascal_id(value: str) -> str:
-    """A construct id from a name: ``docker-hub`` becomes ``DockerHub``."""
+    """A construct id from a name: `docker-hub` becomes `DockerHub`."""
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", value) if part) or "Rule"
 
 
