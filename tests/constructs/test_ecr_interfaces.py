@@ -340,6 +340,24 @@ def test_two_replications_in_one_stage_fail_synth() -> None:
         app.synth()
 
 
+def test_two_registry_scannings_in_two_environment_agnostic_stages_fail_synth() -> None:
+    app = make_app()
+    RegistryScanning(Stack(Stage(app, "Dev"), "Registry"), "Scanning")
+    RegistryScanning(Stack(Stage(app, "Prod"), "Registry"), "Scanning")
+    with pytest.raises(
+        Exception, match=r"RegistryScanning 'Dev/Registry/Scanning': another RegistryScanning"
+    ):
+        app.synth()
+
+
+def test_registry_scannings_in_stages_of_different_accounts_may_coexist() -> None:
+    app = make_app()
+    for name, account in (("Dev", "111111111111"), ("Prod", "222222222222")):
+        stage = Stage(app, name, env=Environment(account=account, region="eu-west-1"))
+        RegistryScanning(Stack(stage, "Registry"), "Scanning")
+    assert app.synth()
+
+
 def test_registry_scannings_in_different_explicit_regions_may_coexist() -> None:
     app = make_app()
     RegistryScanning(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jsii
-from aws_cdk import Stack, Stage, Token
+from aws_cdk import Stack, Token
 from constructs import Construct, IValidation
 
 
@@ -26,7 +26,8 @@ class _OnePerEnvironment:
         stack = Stack.of(me)
         others = [
             c.node.path
-            for c in Stage.of(me).node.find_all()  # type: ignore[union-attr]
+            # The whole app, not only this stage: two stages may target one account.
+            for c in me.node.root.node.find_all()
             if isinstance(c, type(me)) and c is not me and _may_share_environment(stack, Stack.of(c))
         ]
         if not others:
