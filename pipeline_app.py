@@ -4,23 +4,17 @@
 It reads the platform configuration (`pipeline.toml`, or the file or mapping in the
 `pipeline` context: `-c pipeline=other.toml`), builds the self-mutating pipeline that
 delivers the platform to every configured environment, and runs the AwsSolutions cdk-nag
-pack over everything, like app.py. The CDK CLI version the pipeline installs is the one
-package.json pins. See docs/pipeline.md.
+pack over everything, like app.py. See docs/pipeline.md.
 """
 
-import json
 from pathlib import Path
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from cdk_containers.pipeline import DeliveryPipelineStack, platform_config_from_context
-
-ROOT = Path(__file__).resolve().parent
+from cdk_containers.pipeline.app import build_delivery_app
 
 app = App()
-config = platform_config_from_context(app.node.try_get_context("pipeline"), ROOT / "pipeline.toml")
-cli_version = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["devDependencies"]["aws-cdk"]
-DeliveryPipelineStack(app, "DeliveryPipeline", config=config, cli_version=cli_version)
+build_delivery_app(app, root=Path(__file__).resolve().parent)
 Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()

@@ -6,11 +6,13 @@
   `platform_config_from_context`, every problem reported at once;
 * `PlatformStage`: the example stacks for one environment;
 * `DeliveryPipelineStack`: the self-mutating pipeline, wave by wave, with post-deploy checks;
-* `EnvironmentChecksStack`, `ChecksRunner`: the in-account half of the nodes-Ready check.
+* `EnvironmentChecksStack`, `ChecksRunner`: the in-account half of the nodes-Ready check;
+* `build_delivery_app`: what `pipeline_app.py` (`make synth-pipeline`) builds.
 
 See docs/pipeline.md.
 """
 
+from cdk_containers.pipeline.app import build_delivery_app, pinned_cli_version
 from cdk_containers.pipeline.checks import ChecksRunner, EnvironmentChecksStack
 from cdk_containers.pipeline.config import (
     CapacityConfig,
@@ -34,6 +36,8 @@ __all__ = [
     "PipelineConfig",
     "PlatformConfig",
     "PlatformStage",
+    "build_delivery_app",
     "load_platform_config",
+    "pinned_cli_version",
     "platform_config_from_context",
 ]

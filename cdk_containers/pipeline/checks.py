@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack, pipelines
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -88,10 +88,9 @@ class ChecksRunner:
     account: str
     role_name: str
 
-    @property
-    def role_arn(self) -> str:
-        """The role's ARN (the partition is the deploying stack's)."""
-        return f"arn:{Aws.PARTITION}:iam::{self.account}:role/{self.role_name}"
+    def role_arn_in(self, scope: Construct) -> str:
+        """The role's ARN, in the partition of the stack `scope` belongs to."""
+        return f"arn:{Stack.of(scope).partition}:iam::{self.account}:role/{self.role_name}"
 
 
 class EnvironmentChecksStack(Stack):
@@ -138,7 +137,7 @@ class EnvironmentChecksStack(Stack):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com"))
+        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
         log_group = logs.LogGroup(
             self,
             "Logs",
@@ -207,7 +206,7 @@ class EnvironmentChecksStack(Stack):
             role_name=check_invoker_role_name(environment),
             description="Assumed by the delivery pipeline to start the nodes-ready check",
             assumed_by=iam.AccountPrincipal(runner.account).with_conditions(
-                {"ArnEquals": {"aws:PrincipalArn": runner.role_arn}}
+                {"ArnEquals": {"aws:PrincipalArn": runner.role_arn_in(self)}}
             ),
             max_session_duration=Duration.hours(1),
         )
@@ -284,9 +283,8 @@ def nodes_ready_step(environment: EnvironmentConfig, *, runner_role: iam.IRole) 
         environment: The environment whose nodes are checked.
         runner_role: The pipeline account's checks role (it may assume the invoker role).
     """
-    invoker_arn = (
-        f"arn:{Aws.PARTITION}:iam::{environment.account}:role/{check_invoker_role_name(environment)}"
-    )
+    partition = Stack.of(runner_role).partition
+    invoker_arn = f"arn:{partition}:iam::{environment.account}:role/{check_invoker_role_name(environment)}"
     return pipelines.CodeBuildStep(
         f"{environment.name}-NodesReady",
         role=runner_role,

@@ -114,7 +114,10 @@ class DeliveryPipelineStack(Stack):
             "ChecksRole",
             role_name=runner.role_name,
             description="Runs the post-deploy checks; may assume each environment's check invoker role",
-            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal(
+                "codebuild.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": settings.account}},
+            ),
         )
         """The role the check steps run as; each environment's invoker role trusts exactly it."""
         invokers = [
