@@ -24,12 +24,12 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_containers.constructs.eks import EksCluster
 from cdk_containers.pipeline._acknowledgements import acknowledge, acknowledge_codebuild_defaults
+from cdk_containers.pipeline._keys import logs_key
 from cdk_containers.pipeline.config import EnvironmentConfig
 
 __all__ = [
@@ -130,14 +130,12 @@ class EnvironmentChecksStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         cluster.add_manifest("NodeReaderRbac", *_NODE_READER_RBAC)
 
-        key = kms.Key(
+        key = logs_key(
             self,
             "Key",
             description=f"Encrypts the post-deploy check builds and logs of {environment.name}",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
         log_group = logs.LogGroup(
             self,
             "Logs",

@@ -7,12 +7,12 @@ from typing import Any
 from aws_cdk import Environment, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.pipeline._acknowledgements import acknowledge_pipeline
+from cdk_containers.pipeline._keys import logs_key
 from cdk_containers.pipeline.checks import (
     ChecksRunner,
     check_invoker_role_name,
@@ -94,15 +94,13 @@ class DeliveryPipelineStack(Stack):
         self.config = config
         """The configuration the pipeline delivers."""
 
-        self.logs_key = kms.Key(
+        self.logs_key = logs_key(
             self,
             "LogsKey",
             description="Encrypts the delivery pipeline's CodeBuild logs",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         """The customer managed key of the CodeBuild log group."""
-        self.logs_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
         self.log_group = logs.LogGroup(
             self, "BuildLogs", retention=log_retention, encryption_key=self.logs_key
         )
