@@ -94,7 +94,7 @@ class DeliveryPipelineStack(Stack):
         self.config = config
         """The configuration the pipeline delivers."""
 
-        self.logs_key = logs_key(
+        self.logs_encryption_key = logs_key(
             self,
             "LogsKey",
             description="Encrypts the delivery pipeline's CodeBuild logs",
@@ -102,7 +102,7 @@ class DeliveryPipelineStack(Stack):
         )
         """The customer managed key of the CodeBuild log group."""
         self.log_group = logs.LogGroup(
-            self, "BuildLogs", retention=log_retention, encryption_key=self.logs_key
+            self, "BuildLogs", retention=log_retention, encryption_key=self.logs_encryption_key
         )
         """Every CodeBuild project of the pipeline logs here."""
 

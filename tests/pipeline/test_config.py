@@ -275,3 +275,12 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_a_list_where_the_configuration_mapping_is_meant_is_refused() -> None:
     assert "configuration=[] is invalid: expected a mapping" in _error([])
+
+
+def test_a_configuration_built_in_python_is_checked_by_validate() -> None:
+    config = PlatformConfig.from_mapping(_config())
+    broken = PlatformConfig(
+        pipeline=config.pipeline, environments=(*config.environments, config.environments[0])
+    )
+    with pytest.raises(ValueError, match=r"environments\[1\].name='dev' is invalid: a unique name"):
+        broken.validate()

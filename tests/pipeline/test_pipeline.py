@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_containers.pipeline import pinned_cli_version
+from cdk_containers.pipeline import DeliveryPipelineStack, pinned_cli_version
 from cdk_containers.testing import SynthResult
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, make_app
 from tests.support import resources_of_type
 
 
@@ -226,3 +226,10 @@ def test_pipeline_stack_is_economical(template_json: dict[str, Any]) -> None:
     assert not any(t.startswith("Custom::") for t in types)
     # synth, self-mutation, one project for every file asset, and one per check step
     assert types.count("AWS::CodeBuild::Project") == 3 + 5
+
+
+def test_the_pipeline_stack_refuses_a_bad_cli_version_and_a_mapping_for_the_config() -> None:
+    with pytest.raises(ValueError, match=r"has 2 invalid arguments") as caught:
+        DeliveryPipelineStack(make_app(), "DeliveryPipeline", config={}, cli_version="latest")  # type: ignore[arg-type]
+    assert "config={} is invalid: expected PlatformConfig, got a dict" in str(caught.value)
+    assert "cli_version='latest' is invalid: a version like 2.1148.1" in str(caught.value)
