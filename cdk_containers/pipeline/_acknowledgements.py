@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Stack, Stage, Validations
+from aws_cdk import Acknowledgment, Stack, Stage, Token, Validations
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
@@ -40,8 +40,11 @@ def acknowledge_codebuild_defaults(project: codebuild.Project) -> None:
     """Acknowledge the log-group and report-group wildcards CodeBuild grants a project's role."""
     stack = Stack.of(project)
     logical = stack.resolve(stack.get_logical_id(project.node.default_child))  # type: ignore[arg-type]
-    partition = "aws" if not stack.resolve(stack.partition).startswith("{") else "<AWS::Partition>"
-    where = f"{stack.region}:{stack.account}"
+    resolved = stack.resolve(stack.partition)
+    partition = resolved if isinstance(resolved, str) else "<AWS::Partition>"
+    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    where = f"{region}:{account}"
     role = project.role
     if role is None:
         return
