@@ -37,6 +37,13 @@ synth: setup
 	$(CDK) synth --quiet --output cdk.out $(CDK_ARGS)
 	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
+# The delivery app (docs/pipeline.md): the self-mutating pipeline and every environment of
+# pipeline.toml, into cdk.out.pipeline/. Offline: the configuration names the zones.
+.PHONY: synth-pipeline
+synth-pipeline: setup
+	$(CDK) synth --quiet --app "$(BIN)/python pipeline_app.py" --output cdk.out.pipeline $(CDK_ARGS)
+	@echo "Synthesized: $$(ls cdk.out.pipeline/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

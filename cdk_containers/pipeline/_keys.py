@@ -1,0 +1,49 @@
+"""The customer managed key a CloudWatch Logs log group of the pipeline is encrypted with."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+__all__ = ["logs_key"]
+
+
+def logs_key(
+    scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy
+) -> kms.Key:
+    """A rotating key that CloudWatch Logs may use for this account's log groups only.
+
+    The key policy follows the CloudWatch Logs user guide ("Encrypt log data in CloudWatch Logs
+    using AWS KMS"): the regional logs service principal, conditioned on the encryption context
+    naming a log group of this account and region.
+    """
+    stack = Stack.of(scope)
+    key = kms.Key(
+        scope, construct_id, description=description, enable_key_rotation=True, removal_policy=removal_policy
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+    return key

@@ -1,0 +1,327 @@
+"""Post-deploy checks: proof that an environment works, not only that CloudFormation finished.
+
+A check of the cluster's nodes must reach the API server's private endpoint, so it runs
+inside the environment's VPC, in the environment's account. CDK Pipelines runs every step
+in the pipeline's account, and a CodeBuild project cannot sit in another account's VPC, so
+the check has two halves:
+
+* `EnvironmentChecksStack`, deployed by the stage into the environment: a CodeBuild project
+  in the VPC's private subnets whose role has an EKS access entry (a Kubernetes group bound
+  to a read-only ClusterRole on nodes) and runs `kubectl get nodes` against the private
+  endpoint; and a role that only the pipeline's checks role may assume, allowed to start
+  that project and read its result;
+* `nodes_ready_step`, a pipeline step that assumes that role, starts the project, waits
+  for it and fails when the build fails, which fails the wave and stops the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, pipelines
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_containers.constructs.eks import EksCluster
+from cdk_containers.pipeline._acknowledgements import acknowledge, acknowledge_codebuild_defaults
+from cdk_containers.pipeline._keys import logs_key
+from cdk_containers.pipeline.config import EnvironmentConfig
+
+__all__ = [
+    "ChecksRunner",
+    "NODE_READER_GROUP",
+    "EnvironmentChecksStack",
+    "check_invoker_role_name",
+    "check_project_name",
+    "nodes_ready_step",
+    "service_healthy_step",
+]
+
+#: The Kubernetes group the nodes check's role is mapped to; bound to reading nodes only.
+NODE_READER_GROUP = "cdk-containers:node-readers"
+
+_NODE_READER_RBAC: tuple[dict[str, Any], ...] = (
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "cdk-containers-node-reader"},
+        "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}],
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "cdk-containers-node-reader"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "cdk-containers-node-reader",
+        },
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": NODE_READER_GROUP}],
+    },
+)
+
+
+def check_project_name(environment: EnvironmentConfig) -> str:
+    """The name of the in-VPC nodes check project of `environment`."""
+    return f"{environment.name_prefix}-{environment.name}-nodes-ready"
+
+
+def check_invoker_role_name(environment: EnvironmentConfig) -> str:
+    """The name of the role the pipeline assumes to run the checks of `environment`."""
+    return f"{environment.name_prefix}-{environment.name}-check-invoker"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChecksRunner:
+    """The role in the pipeline account that runs the post-deploy checks.
+
+    Attributes:
+        account: The pipeline account's 12-digit id.
+        role_name: The role's name (fixed, so target accounts can trust it before it exists).
+    """
+
+    account: str
+    role_name: str
+
+    def role_arn_in(self, scope: Construct) -> str:
+        """The role's ARN, in the partition of the stack `scope` belongs to."""
+        return f"arn:{Stack.of(scope).partition}:iam::{self.account}:role/{self.role_name}"
+
+
+class EnvironmentChecksStack(Stack):
+    """The in-account half of the nodes check: an in-VPC project and the role that starts it.
+
+    What it creates:
+
+    * a CodeBuild project in the cluster's node subnets whose security group may reach only
+      HTTPS (the cluster endpoint, AWS APIs, `dl.k8s.io` for a checksum-verified kubectl),
+      admitted to the cluster security group on 443; it waits until every node is Ready and
+      at least `capacity.node_min_size` nodes are, and fails otherwise;
+    * an EKS access entry for the project's role with the Kubernetes group
+      `cdk-containers:node-readers`, which a ClusterRole binding lets read nodes and nothing else;
+    * a role that only the `runner` role (in the pipeline account) may assume, allowed to
+      start this one project and read its builds;
+    * a KMS key (rotated) for the project's artifacts and logs, and a log group kept a month.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: EksCluster,
+        environment: EnvironmentConfig,
+        runner: ChecksRunner,
+        **kwargs: Any,
+    ) -> None:
+        """Args:
+        scope: The `PlatformStage`.
+        construct_id: Stack id.
+        cluster: The environment's cluster; the node-reader RBAC is added to it.
+        environment: The environment's configuration (names, minimum node count).
+        runner: The pipeline account's role that runs the checks; only it may start them.
+        **kwargs: Passed to `aws_cdk.Stack`.
+        """
+        super().__init__(scope, construct_id, **kwargs)
+        cluster.add_manifest("NodeReaderRbac", *_NODE_READER_RBAC)
+
+        key = logs_key(
+            self,
+            "Key",
+            description=f"Encrypts the post-deploy check builds and logs of {environment.name}",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            description="Nodes-ready check: HTTPS out only (cluster endpoint, AWS APIs, dl.k8s.io)",
+            allow_all_outbound=False,
+        )
+        security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to APIs and dl.k8s.io")
+        # Imported here so that the ingress rule lives in this stack: the cluster's stack must
+        # not depend on the checks stack, which depends on it.
+        ec2.SecurityGroup.from_security_group_id(
+            self, "ClusterSecurityGroup", cluster.cluster_security_group.security_group_id
+        ).add_ingress_rule(security_group, ec2.Port.tcp(443), "Nodes-ready check to the private API endpoint")
+
+        self.project = codebuild.Project(
+            self,
+            "NodesReady",
+            project_name=check_project_name(environment),
+            description=f"Proves that the nodes of {environment.name}'s cluster are Ready",
+            vpc=cluster.vpc,
+            subnet_selection=cluster.node_subnets,
+            security_groups=[security_group],
+            environment=codebuild.BuildEnvironment(
+                build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
+                compute_type=codebuild.ComputeType.SMALL,
+                environment_variables={
+                    "CLUSTER_NAME": codebuild.BuildEnvironmentVariable(value=cluster.cluster.cluster_name),
+                    "KUBERNETES_VERSION": codebuild.BuildEnvironmentVariable(value=cluster.version),
+                    "MIN_READY_NODES": codebuild.BuildEnvironmentVariable(
+                        value=str(environment.capacity.node_min_size)
+                    ),
+                },
+            ),
+            build_spec=codebuild.BuildSpec.from_object(_NODES_READY_BUILD_SPEC),
+            encryption_key=key,
+            logging=codebuild.LoggingOptions(
+                cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=log_group)
+            ),
+            timeout=Duration.minutes(20),
+        )
+        """The in-VPC CodeBuild project that runs `kubectl get nodes`."""
+        role = self.project.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["eks:DescribeCluster"], resources=[cluster.cluster.cluster_arn])
+        )
+        eks.CfnAccessEntry(
+            self,
+            "NodeReaderAccess",
+            cluster_name=cluster.cluster.cluster_name,
+            principal_arn=role.role_arn,
+            kubernetes_groups=[NODE_READER_GROUP],
+            type="STANDARD",
+        )
+
+        self.invoker_role = iam.Role(
+            self,
+            "Invoker",
+            role_name=check_invoker_role_name(environment),
+            description="Assumed by the delivery pipeline to start the nodes-ready check",
+            assumed_by=iam.AccountPrincipal(runner.account).with_conditions(
+                {"ArnEquals": {"aws:PrincipalArn": runner.role_arn_in(self)}}
+            ),
+            max_session_duration=Duration.hours(1),
+        )
+        """The role the pipeline's checks role assumes (and only it)."""
+        self.invoker_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                resources=[self.project.project_arn],
+            )
+        )
+        _acknowledge(self)
+        CfnOutput(self, "NodesReadyProject", value=self.project.project_name)
+
+
+def _acknowledge(stack: EnvironmentChecksStack) -> None:
+    acknowledge_codebuild_defaults(stack.project)
+    acknowledge(
+        stack.project,
+        ["IAM5[Resource::*]"],
+        "A CodeBuild project in a VPC needs ec2:CreateNetworkInterface, DescribeNetworkInterfaces, "
+        "DeleteNetworkInterface, DescribeSubnets, DescribeSecurityGroups, DescribeDhcpOptions and "
+        "DescribeVpcs, which support no resource-level permissions",
+    )
+    acknowledge(
+        stack.project,
+        ["IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]"],
+        "CodeBuild creates the build's network interface at run time; ec2:CreateNetworkInterfacePermission "
+        "is conditioned on the project's subnets and on codebuild.amazonaws.com as the authorized service",
+    )
+    acknowledge(
+        stack.project,
+        ["IAM5[Action::kms:GenerateDataKey*]", "IAM5[Action::kms:ReEncrypt*]"],
+        "aws-cdk-lib's encrypt/decrypt grant action group on the one key of this checks stack, which "
+        "encrypts only this project's artifacts and logs",
+    )
+
+
+_NODES_READY_BUILD_SPEC: dict[str, Any] = {
+    "version": "0.2",
+    "env": {"shell": "bash"},
+    "phases": {
+        "install": {
+            "commands": [
+                'release=$(curl -fsSL "https://dl.k8s.io/release/stable-${KUBERNETES_VERSION}.txt")',
+                'curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${release}/bin/linux/amd64/kubectl"',
+                'echo "$(curl -fsSL "https://dl.k8s.io/release/${release}/bin/linux/amd64/kubectl.sha256")'
+                '  /usr/local/bin/kubectl" | sha256sum --check',
+                "chmod +x /usr/local/bin/kubectl",
+            ]
+        },
+        "build": {
+            "commands": [
+                'aws eks update-kubeconfig --name "$CLUSTER_NAME"',
+                "kubectl get nodes -o wide",
+                "kubectl wait --for=condition=Ready nodes --all --timeout=600s",
+                "ready=$(kubectl get nodes --no-headers | awk '$2 == \"Ready\"' | wc -l)",
+                'echo "$ready nodes Ready, at least $MIN_READY_NODES wanted"',
+                'test "$ready" -ge "$MIN_READY_NODES"',
+            ]
+        },
+    },
+}
+
+
+def nodes_ready_step(environment: EnvironmentConfig, *, runner_role: iam.IRole) -> pipelines.CodeBuildStep:
+    """The pipeline step that runs `environment`'s in-VPC nodes check and waits for its result.
+
+    It assumes the environment's invoker role (through a profile with
+    `credential_source = EcsContainer`, so no credentials are printed or stored), starts the
+    project, polls until the build ends, prints the build's id and status, and exits non-zero
+    unless the build SUCCEEDED.
+
+    Args:
+        environment: The environment whose nodes are checked.
+        runner_role: The pipeline account's checks role (it may assume the invoker role).
+    """
+    partition = Stack.of(runner_role).partition
+    invoker_arn = f"arn:{partition}:iam::{environment.account}:role/{check_invoker_role_name(environment)}"
+    return pipelines.CodeBuildStep(
+        f"{environment.name}-NodesReady",
+        role=runner_role,
+        env={
+            "CHECK_ROLE_ARN": invoker_arn,
+            "CHECK_PROJECT": check_project_name(environment),
+            "CHECK_REGION": environment.region,
+        },
+        commands=[
+            'aws configure set profile.target.role_arn "$CHECK_ROLE_ARN"',
+            "aws configure set profile.target.credential_source EcsContainer",
+            'aws configure set profile.target.region "$CHECK_REGION"',
+            'build=$(aws --profile target codebuild start-build --project-name "$CHECK_PROJECT" '
+            "--query build.id --output text)",
+            'echo "Started $build"',
+            'while status=$(aws --profile target codebuild batch-get-builds --ids "$build" '
+            "--query 'builds[0].buildStatus' --output text); "
+            '[ "$status" = IN_PROGRESS ]; do sleep 15; done',
+            'echo "$build: $status"',
+            'test "$status" = SUCCEEDED',
+        ],
+        timeout=Duration.minutes(30),
+    )
+
+
+def service_healthy_step(environment: EnvironmentConfig, service_url: CfnOutput) -> pipelines.ShellStep:
+    """The pipeline step that requests the service's health check path until it answers 2xx/3xx.
+
+    Args:
+        environment: The environment (its `health_check_path`).
+        service_url: The stack output holding the service's `https://` URL.
+    """
+    return pipelines.ShellStep(
+        f"{environment.name}-ServiceHealthy",
+        env_from_cfn_outputs={"SERVICE_URL": service_url},
+        env={"HEALTH_CHECK_PATH": environment.health_check_path},
+        commands=[
+            "curl --fail --silent --show-error --location --retry 10 --retry-delay 15 --retry-all-errors "
+            '--max-time 10 --output /dev/null --write-out "%{http_code} %{url_effective}\\n" '
+            '"${SERVICE_URL%/}${HEALTH_CHECK_PATH}"',
+        ],
+    )

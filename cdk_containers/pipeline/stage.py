@@ -1,0 +1,197 @@
+"""PlatformStage: the example stacks for one environment, built from its configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Environment, Stack, Stage
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk_containers._validation import Problems, construct_path
+from cdk_containers.pipeline._acknowledgements import acknowledge_environment_literals
+from cdk_containers.pipeline.checks import ChecksRunner, EnvironmentChecksStack
+from cdk_containers.pipeline.config import EnvironmentConfig
+from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
+
+__all__ = ["PlatformStage"]
+
+
+class PlatformStage(Stage):
+    """The platform's example stacks for one environment (one account and region).
+
+    What it creates, in the environment's account and region:
+
+    * `NetworkStack` over the configured zones and CIDR;
+    * `RegistryStack`;
+    * `EksClusterStack` (when `features.eks`), with cluster-admin access for the
+      configured admin roles;
+    * `AppRunnerStack` (when `features.app_runner`);
+    * `ChecksStack` (when `features.eks` and `checks_runner` is given): the
+      in-VPC project that proves the cluster's nodes are Ready, and the role the pipeline
+      assumes to start it (see `EnvironmentChecksStack`).
+
+    Stack names are `<name_prefix>-<name>-<stack>`, so copies with different prefixes live
+    side by side. The configured zones are given to CDK as the answer of its
+    Availability-Zone lookup, so synthesis needs no credentials.
+
+    Example:
+        stage = PlatformStage(app, "dev", environment=config.environment("dev"))
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: EnvironmentConfig,
+        checks_runner: ChecksRunner | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Args:
+        scope: Parent construct (the app, or the pipeline stack).
+        construct_id: Stage id.
+        environment: The environment's configuration; checked here.
+        checks_runner: The role in the pipeline account that runs the post-deploy checks;
+            the checks stack trusts it. Defaults to no checks stack.
+        **kwargs: Passed to `aws_cdk.Stage` (`outdir`, ...); `env` comes from `environment`.
+        """
+        problems = Problems("PlatformStage", construct_path(scope, construct_id))
+        if problems.check_type("environment", environment, EnvironmentConfig):
+            environment._check(problems, "environment")
+        problems.check_type("checks_runner", checks_runner, ChecksRunner, optional=True)
+        problems.check("env" not in kwargs, "env", kwargs.get("env"), "no env: it comes from `environment`")
+        problems.raise_if_any()
+
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=environment.account, region=environment.region),
+            **kwargs,
+        )
+        self.environment = environment
+        """The configuration this stage was built from."""
+        # The answer to CDK's Availability-Zone lookup for this account and region: a VPC in
+        # an environment-specific stack then uses exactly these zones, and synthesis makes no
+        # AWS call. Context must be set before the stacks exist.
+        self.node.set_context(
+            f"availability-zones:account={environment.account}:region={environment.region}",
+            list(environment.availability_zones),
+        )
+
+        built: dict[str, Stack] = {}
+        self.network = NetworkStack(
+            self, "NetworkStack", **_stack_arguments("NetworkStack", environment, built)
+        )
+        """The VPC."""
+        built["NetworkStack"] = self.network
+        self.registry = RegistryStack(
+            self, "RegistryStack", **_stack_arguments("RegistryStack", environment, built)
+        )
+        """The repositories and registry settings."""
+        built["RegistryStack"] = self.registry
+        self.eks_cluster: EksClusterStack | None = None
+        """The EKS cluster, when `features.eks` is on."""
+        if environment.features.eks:
+            self.eks_cluster = EksClusterStack(
+                self, "EksClusterStack", **_stack_arguments("EksClusterStack", environment, built)
+            )
+            built["EksClusterStack"] = self.eks_cluster
+        self.app_runner: AppRunnerStack | None = None
+        """The App Runner service, when `features.app_runner` is on."""
+        if environment.features.app_runner:
+            self.app_runner = AppRunnerStack(
+                self, "AppRunnerStack", **_stack_arguments("AppRunnerStack", environment, built)
+            )
+            built["AppRunnerStack"] = self.app_runner
+        _apply_local_overrides(environment, built)
+
+        self.checks: EnvironmentChecksStack | None = None
+        """The in-account half of the post-deploy checks, when there is a cluster to check."""
+        if self.eks_cluster is not None and checks_runner is not None:
+            self.checks = EnvironmentChecksStack(
+                self,
+                "ChecksStack",
+                stack_name=_stack_name(environment, "checks"),
+                cluster=self.eks_cluster.eks,
+                environment=environment,
+                runner=checks_runner,
+            )
+
+        acknowledge_environment_literals(self)
+
+    @property
+    def service_url_output(self) -> CfnOutput | None:
+        """The `ServiceUrl` output of the App Runner stack, or `None` without App Runner."""
+        if self.app_runner is None:
+            return None
+        output = self.app_runner.node.try_find_child("ServiceUrl")
+        return output if isinstance(output, CfnOutput) else None
+
+
+def _stack_name(environment: EnvironmentConfig, stack: str) -> str:
+    return f"{environment.name_prefix}-{environment.name}-{stack}"
+
+
+def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str, Stack]) -> dict[str, Any]:
+    """The constructor arguments of one example stack for one environment.
+
+    The only place that maps configuration onto stack arguments: when a stack's signature
+    changes, this function changes. `built` holds the stacks built so far (the network
+    before the registry before the cluster and the service).
+
+    Not mapped yet, because the stacks on this branch take no argument for it:
+    `name_prefix` inside RegistryStack's resource names, and `features.registry_scanning`;
+    capacity sizes and the scanning opt-out are applied by `_apply_local_overrides` instead.
+    """
+    arguments: dict[str, Any] = {"stack_name": _stack_name(environment, stack.removesuffix("Stack").lower())}
+    if stack == "NetworkStack":
+        arguments.update(
+            cidr=environment.cidr,
+            max_azs=len(environment.availability_zones),
+            nat_gateways=environment.capacity.nat_gateways,
+        )
+    elif stack == "EksClusterStack":
+        network, registry = built["NetworkStack"], built["RegistryStack"]
+        assert isinstance(network, NetworkStack)
+        assert isinstance(registry, RegistryStack)
+        # Imported roles create no resource and their ARNs are literals, so the scope they
+        # are imported into (the network stack, which exists already) adds no reference.
+        arguments.update(
+            vpc=network.vpc,
+            pull_repositories=[r.repository for r in registry.repositories],
+            admin_roles=[
+                iam.Role.from_role_arn(network, f"AdminRole{index}", arn, mutable=False)
+                for index, arn in enumerate(environment.admin_role_arns)
+            ],
+        )
+    elif stack == "AppRunnerStack":
+        network, registry = built["NetworkStack"], built["RegistryStack"]
+        assert isinstance(network, NetworkStack)
+        assert isinstance(registry, RegistryStack)
+        arguments.update(vpc=network.vpc, repository=registry.api.repository)
+    return arguments
+
+
+def _apply_local_overrides(environment: EnvironmentConfig, built: dict[str, Stack]) -> None:
+    """Configuration the stacks on this branch take no argument for, applied to their templates.
+
+    To be replaced by stack arguments in `_stack_arguments` once the stacks take them: the
+    node groups' sizes (EksClusterStack fixes them) and the opt-in registry scanning
+    (RegistryStack always creates it).
+    """
+    capacity = environment.capacity
+    cluster = built.get("EksClusterStack")
+    if cluster is not None:
+        for child in cluster.node.find_all():
+            if isinstance(child, eks.CfnNodegroup):
+                child.add_property_override("ScalingConfig.MinSize", capacity.node_min_size)
+                child.add_property_override("ScalingConfig.MaxSize", capacity.node_max_size)
+                child.add_property_override("ScalingConfig.DesiredSize", capacity.node_min_size)
+            elif isinstance(child, autoscaling.CfnAutoScalingGroup):
+                child.add_property_override("MaxSize", str(capacity.batch_max_size))
+    registry = built["RegistryStack"]
+    if not environment.features.registry_scanning:
+        registry.node.try_remove_child("Scanning")
