@@ -142,9 +142,8 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
     changes, this function changes. `built` holds the stacks built so far (the network
     before the registry before the cluster and the service).
 
-    Not mapped yet, because the stacks on this branch take no argument for it:
-    `name_prefix` inside RegistryStack's resource names, and `features.registry_scanning`;
-    capacity sizes and the scanning opt-out are applied by `_apply_local_overrides` instead.
+    Not mapped yet, because the stacks take no argument for it: capacity sizes, applied by
+    `_apply_local_overrides` instead.
     """
     arguments: dict[str, Any] = {"stack_name": _stack_name(environment, stack.removesuffix("Stack").lower())}
     if stack == "NetworkStack":
@@ -152,6 +151,11 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
             cidr=environment.cidr,
             max_azs=len(environment.availability_zones),
             nat_gateways=environment.capacity.nat_gateways,
+        )
+    elif stack == "RegistryStack":
+        arguments.update(
+            prefix=f"{environment.name_prefix}-{environment.name}".lower(),
+            registry_scanning=environment.features.registry_scanning,
         )
     elif stack == "EksClusterStack":
         network, registry = built["NetworkStack"], built["RegistryStack"]
@@ -179,8 +183,7 @@ def _apply_local_overrides(environment: EnvironmentConfig, built: dict[str, Stac
     """Configuration the stacks on this branch take no argument for, applied to their templates.
 
     To be replaced by stack arguments in `_stack_arguments` once the stacks take them: the
-    node groups' sizes (EksClusterStack fixes them) and the opt-in registry scanning
-    (RegistryStack always creates it).
+    node groups' sizes (EksClusterStack fixes them).
     """
     capacity = environment.capacity
     cluster = built.get("EksClusterStack")
@@ -192,6 +195,3 @@ def _apply_local_overrides(environment: EnvironmentConfig, built: dict[str, Stac
                 child.add_property_override("ScalingConfig.DesiredSize", capacity.node_min_size)
             elif isinstance(child, autoscaling.CfnAutoScalingGroup):
                 child.add_property_override("MaxSize", str(capacity.batch_max_size))
-    registry = built["RegistryStack"]
-    if not environment.features.registry_scanning:
-        registry.node.try_remove_child("Scanning")
