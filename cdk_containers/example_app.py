@@ -68,10 +68,19 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
             env=env,
         )
 
+    # The web services run the registry's api image only when context names a tag that was
+    # pushed (-c api_tag=v1.0.0); otherwise a public sample image, so a first deploy works.
+    api_tag = app.node.try_get_context("api_tag")
+
     @functools.cache
     def app_runner() -> AppRunnerStack:
         return AppRunnerStack(
-            app, "AppRunnerStack", vpc=network().vpc, repository=registry().api.repository, env=env
+            app,
+            "AppRunnerStack",
+            vpc=network().vpc,
+            repository=registry().api if api_tag else None,
+            tag=api_tag,
+            env=env,
         )
 
     builders: dict[str, Callable[[], Stack]] = {

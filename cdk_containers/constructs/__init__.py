@@ -1,10 +1,8 @@
 """The constructs of cdk-containers, one module per family."""
 
 from cdk_containers.constructs.app_runner import (
-    APP_RUNNER_CPU_MEMORY,
     APP_RUNNER_REGIONS,
     AppRunnerAutoScaling,
-    AppRunnerHealthCheck,
     AppRunnerService,
 )
 from cdk_containers.constructs.ecr import (
@@ -43,10 +41,8 @@ from cdk_containers.constructs.storage import (
 )
 
 __all__: list[str] = [
-    "APP_RUNNER_CPU_MEMORY",
     "APP_RUNNER_REGIONS",
     "AppRunnerAutoScaling",
-    "AppRunnerHealthCheck",
     "AppRunnerService",
     "ContainerRepository",
     "HasRepository",

@@ -20,6 +20,8 @@ def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: 
 
 def test_building_one_stack_builds_only_the_stacks_it_references() -> None:
     stacks = build_example_app(make_app(), only=["AppRunnerStack"])
+    assert sorted(stacks) == ["AppRunnerStack", "NetworkStack"]  # no api_tag: the sample image
+    stacks = build_example_app(make_app(api_tag="v1.0.0"), only=["AppRunnerStack"])
     assert sorted(stacks) == ["AppRunnerStack", "NetworkStack", "RegistryStack"]
 
 
