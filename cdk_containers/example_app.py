@@ -12,7 +12,13 @@ from collections.abc import Callable, Collection
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
+from cdk_containers.stacks import (
+    AppRunnerStack,
+    EksClusterStack,
+    ExpressServiceStack,
+    NetworkStack,
+    RegistryStack,
+)
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -83,11 +89,23 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
             env=env,
         )
 
+    @functools.cache
+    def express_service() -> ExpressServiceStack:
+        return ExpressServiceStack(
+            app,
+            "ExpressServiceStack",
+            vpc=network().vpc,
+            repository=registry().api if api_tag else None,
+            tag=api_tag,
+            env=env,
+        )
+
     builders: dict[str, Callable[[], Stack]] = {
         "NetworkStack": network,
         "RegistryStack": registry,
         "EksClusterStack": eks_cluster,
         "AppRunnerStack": app_runner,
+        "ExpressServiceStack": express_service,
     }
     wanted = list(builders) if only is None else list(only)
     unknown = [name for name in wanted if name not in builders]

@@ -29,6 +29,7 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.express import ExpressAutoScaling, ExpressScalingMetric, ExpressService
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EbsStorageClass,
@@ -54,6 +55,9 @@ __all__: list[str] = [
     "ReplicationRule",
     "ScanningRule",
     "UpstreamRegistry",
+    "ExpressAutoScaling",
+    "ExpressService",
+    "ExpressScalingMetric",
     "AmiType",
     "EksCluster",
     "FargateProfile",

@@ -55,5 +55,5 @@ def _show_signature(cls: type) -> None:
     jsii's metaclass hides them behind `(*args, **kwargs)`; documentation generators and
     IDEs read `__signature__`.
     """
-    init = inspect.signature(cls.__init__)
+    init = inspect.signature(cls.__dict__["__init__"])
     cls.__signature__ = init.replace(parameters=list(init.parameters.values())[1:])  # type: ignore[attr-defined]

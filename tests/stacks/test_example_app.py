@@ -10,7 +10,13 @@ from tests.conftest import make_app
 
 
 def test_the_example_app_has_every_example_stack(example_stacks: dict[str, Stack]) -> None:
-    assert list(example_stacks) == ["NetworkStack", "RegistryStack", "EksClusterStack", "AppRunnerStack"]
+    assert list(example_stacks) == [
+        "NetworkStack",
+        "RegistryStack",
+        "EksClusterStack",
+        "AppRunnerStack",
+        "ExpressServiceStack",
+    ]
 
 
 def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: dict[str, Stack]) -> None:
