@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cdk_containers._validation import Problems, is_token
+from cdk_containers._validation import Problems
 
 if TYPE_CHECKING:
     import aws_cdk.aws_apprunner_alpha as apprunner
@@ -57,9 +57,16 @@ class AppRunnerAutoScaling:
 
     def _check(self, problems: Problems, argument: str) -> None:
         """Record every problem with these settings under `argument.<field>`."""
+        why = "the alpha's AutoScalingConfiguration compares it with its bounds at synth"
+        known = [
+            problems.check_known(f"{argument}.{name}", getattr(self, name), why)
+            for name in ("min_size", "max_size", "max_concurrency")
+        ]
+        if not all(known):
+            return
         min_ok = problems.check_int(f"{argument}.min_size", self.min_size, minimum=1, maximum=25)
         max_ok = problems.check_int(f"{argument}.max_size", self.max_size, minimum=1, maximum=25)
-        if min_ok and max_ok and not is_token(self.min_size) and not is_token(self.max_size):
+        if min_ok and max_ok:
             problems.check(
                 self.min_size <= self.max_size,
                 f"{argument}.min_size",
