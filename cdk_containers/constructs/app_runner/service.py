@@ -172,7 +172,7 @@ class AppRunnerService(Construct):
             start_command=start_command,
         )
         if source.repository is not None:
-            self.access_role = self._access_role()
+            self.access_role = _access_role(self)
             app_source = alpha.Source.from_ecr(
                 repository=local_repository(self, source.repository),
                 tag_or_digest=source.reference,
@@ -192,7 +192,7 @@ class AppRunnerService(Construct):
         self.observability_configuration: apprunner.ObservabilityConfiguration | None = None
         """The X-Ray observability configuration, or None with `tracing=False`."""
         if tracing:
-            self.observability_configuration = self._tracing(alpha)
+            self.observability_configuration = _tracing(self, alpha, self.instance_role)
         self.auto_scaling_configuration: apprunner.AutoScalingConfiguration | None = None
         """The auto scaling configuration, or None for App Runner's default."""
         if auto_scaling is not None:
@@ -237,45 +237,6 @@ class AppRunnerService(Construct):
                 self, alpha, vpc, vpc_subnets, self.service
             )
 
-    def _access_role(self) -> iam.Role:
-        # Pull permissions on the one repository are added by Source.from_ecr's bind().
-        role = iam.Role(
-            self,
-            "AccessRole",
-            assumed_by=iam.ServicePrincipal("build.apprunner.amazonaws.com"),
-            description="Role App Runner pulls the service image with, from one repository",
-        )
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires "
-                    "Resource '*'; it only issues a login token. Every pull action is limited to "
-                    "the one repository ARN of this service."
-                ),
-            )
-        )
-        return role
-
-    def _tracing(self, alpha: Any) -> apprunner.ObservabilityConfiguration:
-        configuration: apprunner.ObservabilityConfiguration = alpha.ObservabilityConfiguration(
-            self, "Observability", trace_configuration_vendor=alpha.TraceConfigurationVendor.AWSXRAY
-        )
-        self.instance_role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(_XRAY_ACTIONS), resources=["*"])
-        )
-        Validations.of(self.instance_role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "X-Ray trace and sampling actions (PutTraceSegments, PutTelemetryRecords, "
-                    "GetSampling*) support no resource-level permissions; this is the scope of "
-                    "AWSXRayDaemonWriteAccess, which App Runner's tracing docs prescribe."
-                ),
-            )
-        )
-        return configuration
-
     @property
     def service_url(self) -> str:
         """The service's HTTPS host name (without `https://`)."""
@@ -308,6 +269,45 @@ class AppRunnerService(Construct):
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the instance role (what the running code may do)."""
         self.instance_role.add_to_principal_policy(statement)
+
+
+def _access_role(scope: Construct) -> iam.Role:
+    # Pull permissions on the one repository are added by Source.from_ecr's bind().
+    role = iam.Role(
+        scope,
+        "AccessRole",
+        assumed_by=iam.ServicePrincipal("build.apprunner.amazonaws.com"),
+        description="Role App Runner pulls the service image with, from one repository",
+    )
+    Validations.of(role).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason=(
+                "ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires "
+                "Resource '*'; it only issues a login token. Every pull action is limited to "
+                "the one repository ARN of this service."
+            ),
+        )
+    )
+    return role
+
+
+def _tracing(scope: Construct, alpha: Any, instance_role: iam.IRole) -> apprunner.ObservabilityConfiguration:
+    configuration: apprunner.ObservabilityConfiguration = alpha.ObservabilityConfiguration(
+        scope, "Observability", trace_configuration_vendor=alpha.TraceConfigurationVendor.AWSXRAY
+    )
+    instance_role.add_to_principal_policy(iam.PolicyStatement(actions=list(_XRAY_ACTIONS), resources=["*"]))
+    Validations.of(instance_role).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason=(
+                "X-Ray trace and sampling actions (PutTraceSegments, PutTelemetryRecords, "
+                "GetSampling*) support no resource-level permissions; this is the scope of "
+                "AWSXRayDaemonWriteAccess, which App Runner's tracing docs prescribe."
+            ),
+        )
+    )
+    return configuration
 
 
 def _check_source(
