@@ -2,7 +2,7 @@
 
 Not public API: the image-source rules (a repository with a tag or a digest, or a public
 image), and kind checks for aws-cdk-lib interfaces, which jsii's Python protocols cannot
-answer with ``isinstance``.
+answer with `isinstance`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: The attributes an object must have to stand for an aws-cdk-lib interface (jsii's Python
-#: interfaces are protocols that are not runtime-checkable, so ``isinstance`` cannot say).
+#: interfaces are protocols that are not runtime-checkable, so `isinstance` cannot say).
 MEMBERS: Mapping[str, tuple[str, ...]] = {
     "ecr.IRepository": ("repository_arn", "repository_name", "repository_uri_for_tag"),
     "iam.IRole": ("role_arn", "grant_principal", "add_to_principal_policy"),
@@ -53,9 +53,9 @@ def _has(value: Any, members: tuple[str, ...]) -> bool:
 
 
 def check_object(problems: Problems, argument: str, value: Any, kind: str, *, optional: bool = True) -> bool:
-    """Record a problem unless ``value`` implements the aws-cdk-lib interface ``kind``.
+    """Record a problem unless `value` implements the aws-cdk-lib interface `kind`.
 
-    ``kind`` is a key of ``MEMBERS`` such as ``"iam.IRole"``. A string (an ARN, say) is
+    `kind` is a key of `MEMBERS` such as `"iam.IRole"`. A string (an ARN, say) is
     refused with a hint to import the object first.
     """
     if value is None:
@@ -84,7 +84,7 @@ class ImageSource:
 
 
 def as_repository(value: Any) -> ecr.IRepository | None:
-    """The ECR repository behind ``value``: itself, or its ``.repository`` (a ``ContainerRepository``)."""
+    """The ECR repository behind `value`: itself, or its `.repository` (a `ContainerRepository`)."""
     if _has(value, MEMBERS["ecr.IRepository"]):
         return value  # type: ignore[no-any-return]
     inner = getattr(value, "repository", None) if value is not None and not isinstance(value, str) else None
@@ -107,9 +107,9 @@ def check_image_source(
 
     Args:
         problems: Where problems are recorded.
-        repository: A repository (any ``ecr.IRepository``, or anything with a ``.repository``).
-        tag: An image tag in ``repository``.
-        digest: An image digest (``sha256:`` and 64 hex digits) in ``repository``.
+        repository: A repository (any `ecr.IRepository`, or anything with a `.repository`).
+        tag: An image tag in `repository`.
+        digest: An image digest (`sha256:` and 64 hex digits) in `repository`.
         public_image: A public image URI instead of a repository.
         public_rule: What a public image must look like, for the message.
         public_pattern: A regular expression a public image URI must match.
@@ -175,7 +175,7 @@ def check_environment(
 
 
 def local_repository(scope: Construct, repository: ecr.IRepository) -> ecr.IRepository:
-    """The repository as seen from ``scope``'s stack.
+    """The repository as seen from `scope`'s stack.
 
     A repository from another stack of the same environment is re-imported by name: its
     URI is then built from this stack's account and region and the referenced name, instead
