@@ -138,7 +138,8 @@ class ExpressService(Construct):
         logs_encryption_key: Customer managed key for the log group. Defaults to a new key
             with yearly rotation that CloudWatch Logs may use for this account's log groups.
         service_name: Service name, up to 255 letters, digits, `-` and `_`, starting with a
-            letter. Defaults to a name CloudFormation generates.
+            letter. ECS keeps the names of deleted services, so a fixed name blocks a redeploy
+            after `cdk destroy`. Defaults to a name CloudFormation generates.
         """
         problems = Problems("ExpressService", construct_path(scope, construct_id))
         source = _check_source(problems, repository, tag, digest, public_image)
