@@ -116,6 +116,10 @@ NAMES = [
     ({"port": 70000}, r"port=70000 is invalid: an integer from 1 to 65535"),
     ({"cpu": 3000}, r"cpu=3000 is invalid: CPU units, one of \[256, 512, 1024"),
     (
+        {"cpu": 8192, "memory_limit_mib": 16384},
+        r"cpu=8192 is invalid: CPU units, one of \[256, 512, 1024, 2048, 4096\]",
+    ),
+    (
         {"cpu": 1024, "memory_limit_mib": 1024},
         r"memory_limit_mib=1024 is invalid: with cpu 1024 2048 to 8192 MiB in steps of 1024",
     ),

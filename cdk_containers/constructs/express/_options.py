@@ -58,15 +58,14 @@ class ExpressAutoScaling:
             )
 
 
-# Fargate task sizes: CPU units -> allowed memory in MiB (ECS developer guide, "Task CPU and memory").
+# Task sizes Express Mode takes: CPU units (powers of two from 256 to 4096) -> the Fargate memory
+# sizes for them in MiB (ECS developer guide, "Task CPU and memory").
 _FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4097, 1024)),
     1024: tuple(range(2048, 8193, 1024)),
     2048: tuple(range(4096, 16385, 1024)),
     4096: tuple(range(8192, 30721, 1024)),
-    8192: tuple(range(16384, 61441, 4096)),
-    16384: tuple(range(32768, 122881, 8192)),
 }
 
 

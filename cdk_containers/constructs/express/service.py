@@ -109,8 +109,8 @@ class ExpressService(Construct):
         public_image: A public image URI (`public.ecr.aws/...`, `docker.io/...`); the tasks
             pull it through NAT. Give this or `repository`.
         port: Port the container listens on, 1 to 65535. Defaults to 8080.
-        cpu: CPU units per task, a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384;
-            1024 is 1 vCPU), known at synth. Defaults to 1024.
+        cpu: CPU units per task (256, 512, 1024, 2048 or 4096; 1024 is 1 vCPU), known at
+            synth. Defaults to 1024.
         memory_limit_mib: Memory per task in MiB, a Fargate size for `cpu` (for 1024: 2048 to
             8192 in steps of 1024), known at synth. Defaults to 2048.
         environment: Plain environment variables (names to strings); never secrets.
@@ -119,8 +119,8 @@ class ExpressService(Construct):
             (`ecs.Secret.from_secrets_manager(...)`, `ecs.Secret.from_ssm_parameter(...)`);
             the execution role may read exactly these. Defaults to none.
         command: Overrides the image's command, a list of strings. Defaults to the image's.
-        health_check_path: The HTTP path the load balancer checks, starting with `/`.
-            Defaults to Express Mode's default path.
+        health_check_path: The HTTP path the load balancer checks, starting with `/`; it must
+            answer 200. Defaults to Express Mode's default, `/`.
         task_role: Role the running code assumes. Defaults to a new role trusted by
             `ecs-tasks.amazonaws.com` with no permissions; grant to the service.
         infrastructure_role: Role Express Mode manages the service's resources with. Defaults
