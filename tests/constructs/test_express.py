@@ -329,3 +329,24 @@ def test_a_digest_pins_the_image() -> None:
     )
     _, service = _only(Template.from_stack(stack), TYPE)
     assert str(service["Properties"]["PrimaryContainer"]["Image"]).endswith(f"team/api@{DIGEST}']]}}")
+
+
+@dataclass(frozen=True)
+class _RepositoryHolder:
+    """Stands for a ContainerRepository: anything with a `.repository`."""
+
+    repository: ecr.IRepository
+
+
+def test_a_container_repository_source_pulls_from_its_repository() -> None:
+    stack = make_stack("Holder")
+    repository = ecr.Repository(stack, "Repo")
+    ExpressService(stack, "Api", vpc=make_vpc(stack), repository=_RepositoryHolder(repository), tag="v1")
+    template = Template.from_stack(stack)
+    pulls = [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "ecr:BatchGetImage" in s["Action"]
+    ]
+    assert [s["Resource"] for s in pulls] == [stack.resolve(repository.repository_arn)]

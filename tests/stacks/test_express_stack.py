@@ -6,12 +6,12 @@ import inspect
 from typing import Any
 
 import pytest
-from aws_cdk import Duration
-from aws_cdk.assertions import Template
+from aws_cdk import Duration, Validations
+from cdk_nag import AwsSolutionsChecks
 
 from cdk_containers.example_app import build_example_app
 from cdk_containers.stacks import ExpressServiceStack
-from cdk_containers.testing import SynthResult
+from cdk_containers.testing import SynthResult, synthesize
 from tests.conftest import make_app
 from tests.support import make_stack, make_vpc, resources_of_type
 
@@ -26,10 +26,17 @@ def template(example_synth: SynthResult) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def tagged() -> dict[str, Any]:
-    """The stack as the example app builds it when context names a pushed tag."""
-    stacks = build_example_app(make_app(api_tag="v1.0.0"), only=[STACK])
-    template: dict[str, Any] = Template.from_stack(stacks[STACK]).to_json()
+def tagged_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """The stack as the example app builds it when context names a pushed tag, cdk-nag on."""
+    app = make_app(tmp_path_factory.mktemp("tagged"), api_tag="v1.0.0")
+    build_example_app(app, only=[STACK])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return synthesize(app)
+
+
+@pytest.fixture(scope="module")
+def tagged(tagged_synth: SynthResult) -> dict[str, Any]:
+    template: dict[str, Any] = tagged_synth.template_json(STACK)
     return template
 
 
@@ -160,3 +167,14 @@ def test_bad_stack_arguments_are_refused_with_a_clear_error(kwargs: dict[str, An
     kwargs.setdefault("vpc", make_vpc(stack))
     with pytest.raises(ValueError, match=r"(?s)ExpressServiceStack 'Web'.*" + message):
         ExpressServiceStack(stack.node.scope, "Web", **kwargs)  # type: ignore[arg-type]
+
+
+def test_with_a_pushed_tag_the_stack_passes_cdk_nag_with_the_pull_token_acknowledged(
+    tagged_synth: SynthResult,
+) -> None:
+    findings = [
+        v for v in tagged_synth.violations if any(p.startswith(f"{STACK}/") for p in v.construct_paths)
+    ]
+    assert findings == []
+    acks = {(a.construct_path, a.rule) for a in tagged_synth.acknowledgements}
+    assert (f"/{STACK}/Api/ExecutionRole", "Annotation::AwsSolutions-IAM5[Resource::*]") in acks
