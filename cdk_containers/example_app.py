@@ -12,7 +12,13 @@ from collections.abc import Callable, Collection
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
+from cdk_containers.stacks import (
+    AppRunnerStack,
+    EksClusterStack,
+    ExpressServiceStack,
+    NetworkStack,
+    RegistryStack,
+)
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -74,10 +80,30 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
             env=env,
         )
 
+    # The web services run the registry's api image only when context names a tag that was
+    # pushed (-c api_tag=v1.0.0); otherwise a public sample image, so a first deploy works.
+    api_tag = app.node.try_get_context("api_tag")
+
     @functools.cache
     def app_runner() -> AppRunnerStack:
         return AppRunnerStack(
-            app, "AppRunnerStack", vpc=network().vpc, repository=registry().api.repository, env=env
+            app,
+            "AppRunnerStack",
+            vpc=network().vpc,
+            repository=registry().api if api_tag else None,
+            tag=api_tag,
+            env=env,
+        )
+
+    @functools.cache
+    def express_service() -> ExpressServiceStack:
+        return ExpressServiceStack(
+            app,
+            "ExpressServiceStack",
+            vpc=network().vpc,
+            repository=registry().api if api_tag else None,
+            tag=api_tag,
+            env=env,
         )
 
     builders: dict[str, Callable[[], Stack]] = {
@@ -85,6 +111,7 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
         "RegistryStack": registry,
         "EksClusterStack": eks_cluster,
         "AppRunnerStack": app_runner,
+        "ExpressServiceStack": express_service,
     }
     wanted = list(builders) if only is None else list(only)
     unknown = [name for name in wanted if name not in builders]

@@ -1,10 +1,8 @@
 """The constructs of cdk-containers, one module per family."""
 
 from cdk_containers.constructs.app_runner import (
-    APP_RUNNER_CPU_MEMORY,
     APP_RUNNER_REGIONS,
     AppRunnerAutoScaling,
-    AppRunnerHealthCheck,
     AppRunnerService,
 )
 from cdk_containers.constructs.ecr import (
@@ -31,6 +29,7 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.express import ExpressAutoScaling, ExpressScalingMetric, ExpressService
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EbsStorageClass,
@@ -43,10 +42,8 @@ from cdk_containers.constructs.storage import (
 )
 
 __all__: list[str] = [
-    "APP_RUNNER_CPU_MEMORY",
     "APP_RUNNER_REGIONS",
     "AppRunnerAutoScaling",
-    "AppRunnerHealthCheck",
     "AppRunnerService",
     "ContainerRepository",
     "HasRepository",
@@ -58,6 +55,9 @@ __all__: list[str] = [
     "ReplicationRule",
     "ScanningRule",
     "UpstreamRegistry",
+    "ExpressAutoScaling",
+    "ExpressService",
+    "ExpressScalingMetric",
     "AmiType",
     "EksCluster",
     "FargateProfile",

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Environment, IStackSynthesizer, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_elasticache as elasticache
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.constructs.app_runner import AppRunnerHealthCheck, AppRunnerService
-from cdk_containers.constructs.ecr import HasRepository
+from cdk_containers.constructs.app_runner import AppRunnerService
+from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
+from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack, _show_signature
 
 __all__ = ["AppRunnerStack"]
-
-#: The port of an ElastiCache Serverless primary endpoint (TLS).
-CACHE_PORT = 6379
 
 
 class AppRunnerStack(Stack):
@@ -27,21 +23,23 @@ class AppRunnerStack(Stack):
 
     What it creates:
 
-    * an :class:`AppRunnerService` from ``repository`` (the access role may pull only from
-      it), whose VPC connector sits in the VPC's private subnets with egress, with X-Ray
-      tracing on;
+    * an `AppRunnerService`: with `tag`, from `repository` (the access role may pull only
+      from it); without, the public sample image, so a first `make deploy` never points
+      App Runner at an image nobody pushed. Its VPC connector sits in the VPC's private
+      subnets with egress, with X-Ray tracing on;
     * an ElastiCache Serverless cache (Valkey 8): TLS only, encrypted at rest with a
-      customer managed KMS key that rotates yearly, daily snapshots kept ``snapshot_days``
-      days, and both cache and key retained when the stack is deleted;
+      customer managed KMS key that rotates yearly, daily snapshots, cache and key retained
+      when the stack is deleted, named uniquely per stack creation;
     * a security group on the cache that admits exactly the connector's security group on
-      exactly port 6379 and nothing else, and allows no outbound traffic.
+      exactly 6379 (primary) and 6380 (readers), and allows no outbound traffic.
 
-    The service gets the cache's address in ``CACHE_HOST`` and ``CACHE_PORT``.
+    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`.
+    Outputs: `ServiceUrl` and `CacheEndpoint`.
 
     Example:
         network = NetworkStack(app, "NetworkStack")
         registry = RegistryStack(app, "RegistryStack")
-        AppRunnerStack(app, "AppRunnerStack", vpc=network.vpc, repository=registry.api.repository)
+        AppRunnerStack(app, "AppRunnerStack", vpc=network.vpc, repository=registry.api, tag="v1.0.0")
     """
 
     def __init__(
@@ -50,93 +48,80 @@ class AppRunnerStack(Stack):
         construct_id: str,
         *,
         vpc: ec2.IVpc,
-        repository: ecr.IRepository | HasRepository,
-        tag: str = "v1.0.0",
-        port: int = 8080,
-        snapshot_days: int = 7,
-        **kwargs: Any,
+        repository: ecr.IRepository | Any | None = None,
+        tag: str | None = None,
+        port: int | None = None,
+        snapshot_retention: Duration | None = None,
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        termination_protection: bool = False,
+        synthesizer: IStackSynthesizer | None = None,
     ) -> None:
         """Args:
-        scope: Parent construct (usually the ``App``).
+        scope: Parent construct (usually the `App`).
         construct_id: Stack id.
-        vpc: The VPC (``NetworkStack.vpc``); needs private subnets with egress in two zones.
-        repository: The image repository (a ``ContainerRepository`` or an ``ecr.IRepository``).
-        tag: The image tag to run; the registry keeps tags immutable and never expires ``v*``,
-            so deploy a new version by changing it. Defaults to ``"v1.0.0"``.
-        port: Port the container listens on. Defaults to 8080.
-        snapshot_days: Days the cache's daily snapshots are kept, 1 to 35. Defaults to 7.
-        **kwargs: Passed to ``aws_cdk.Stack`` (``env``, ``description``, ...).
+        vpc: The VPC (`NetworkStack.vpc`); needs private subnets with egress in two zones.
+        repository: The image repository (a `ContainerRepository` or an `ecr.IRepository`);
+            used only with `tag`. Defaults to none.
+        tag: A tag you pushed to `repository` (the registry keeps tags immutable and never
+            expires `v*`: deploy a new version by changing it). Defaults to None: the service
+            runs the public sample image `public.ecr.aws/aws-containers/hello-app-runner:latest`.
+        port: Port the container listens on. Defaults to 8080 with `tag`, 8000 for the sample.
+        snapshot_retention: How long the cache's daily snapshots are kept, 1 to 35 days.
+            Defaults to 7 days.
+        env: Account and region. Defaults to environment-agnostic.
+        stack_name: CloudFormation stack name. Defaults to `construct_id`.
+        description: Stack description. Defaults to none.
+        tags: Tags for every resource of the stack. Defaults to none.
+        termination_protection: Whether the stack is protected from deletion. Defaults to False.
+        synthesizer: The stack synthesizer. Defaults to the app's default synthesizer.
         """
+        retention = snapshot_retention if snapshot_retention is not None else Duration.days(7)
         problems = Problems("AppRunnerStack", construct_path(scope, construct_id))
-        problems.check(1 <= snapshot_days <= 35, "snapshot_days", snapshot_days, "an integer from 1 to 35")
+        _check_web_stack(problems, vpc, repository, tag, port, retention, locals())
         problems.raise_if_any()
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=dict(tags) if tags else None,
+            termination_protection=termination_protection,
+            synthesizer=synthesizer,
+        )
 
-        super().__init__(scope, construct_id, **kwargs)
-
+        if tag is not None:
+            image: dict[str, Any] = {"repository": repository, "tag": tag}
+        else:
+            image = {"public_image": SAMPLE_IMAGE}
         self.service = AppRunnerService(
-            self,
-            "Api",
-            repository=repository,
-            tag=tag,
-            port=port,
-            vpc=vpc,
-            health_check=AppRunnerHealthCheck.tcp(),
+            self, "Api", **image, port=port or (8080 if tag else SAMPLE_PORT), vpc=vpc
         )
         """The App Runner service."""
 
-        self.cache_key = kms.Key(
-            self,
-            "CacheKey",
-            description="Encrypts the App Runner example's ElastiCache Serverless cache at rest",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        """The customer managed key the cache is encrypted with (rotated yearly, retained)."""
+        self.cache = _ValkeyCache(self, "Cache", vpc=vpc, snapshot_retention=retention, owner="App Runner")
+        """The cache: `.cache` (the `CfnServerlessCache`), `.key`, `.security_group`, `.connections`."""
+        self.cache.allow_from(self.service, "App Runner service to its Valkey cache")
 
-        self.cache_security_group = ec2.SecurityGroup(
-            self,
-            "CacheSecurityGroup",
-            vpc=vpc,
-            description="ElastiCache Serverless cache: only the App Runner connector may connect",
-            allow_all_outbound=False,
-        )
-        """The cache's security group: ingress from the connector's security group on 6379 only."""
-
-        private_subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        self.cache = elasticache.CfnServerlessCache(
-            self,
-            "Cache",
-            engine="valkey",
-            major_engine_version="8",
-            serverless_cache_name=_cache_name(self.stack_name),
-            description="Cache of the App Runner example service",
-            kms_key_id=self.cache_key.key_arn,
-            security_group_ids=[self.cache_security_group.security_group_id],
-            subnet_ids=private_subnets.subnet_ids,
-            snapshot_retention_limit=snapshot_days,
-            daily_snapshot_time="03:00",
-        )
-        """The ElastiCache Serverless (Valkey) cache."""
-        self.cache.apply_removal_policy(RemovalPolicy.RETAIN)
-
-        self.cache_connections = ec2.Connections(
-            security_groups=[self.cache_security_group], default_port=ec2.Port.tcp(CACHE_PORT)
-        )
-        """The cache's connections (security group and port)."""
-        self.service.connections.allow_to(
-            self.cache_connections, ec2.Port.tcp(CACHE_PORT), "App Runner service to its Valkey cache"
-        )
-
-        self.service.service.add_environment_variable("CACHE_HOST", self.cache.attr_endpoint_address)
+        self.service.service.add_environment_variable("CACHE_HOST", self.cache.endpoint_address)
         self.service.service.add_environment_variable("CACHE_PORT", str(CACHE_PORT))
+        self.service.service.add_environment_variable("CACHE_READER_PORT", str(CACHE_READER_PORT))
 
-        CfnOutput(self, "ServiceUrl", value=f"https://{self.service.service_url}")
-        CfnOutput(self, "CacheEndpoint", value=self.cache.attr_endpoint_address)
+        CfnOutput(
+            self,
+            "ServiceUrl",
+            value=f"https://{self.service.service_url}",
+            description="Open or curl this URL",
+        )
+        CfnOutput(
+            self,
+            "CacheEndpoint",
+            value=self.cache.endpoint_address,
+            description="Valkey endpoint (TLS): 6379 primary, 6380 readers; reachable from the service only",
+        )
 
 
-def _cache_name(stack_name: str) -> str:
-    """A serverless cache name from the stack name: lowercase, letters, digits, single hyphens."""
-    base = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]", "-", stack_name.lower())).strip("-")
-    if not base or not base[0].isalpha():
-        base = f"c-{base}".strip("-")
-    return f"{base[:34].rstrip('-')}-cache"
+_show_signature(AppRunnerStack)

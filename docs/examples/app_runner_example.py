@@ -1,13 +1,13 @@
 """App Runner: a service from a private ECR repository, inside a VPC, talking to Postgres."""
 
+import aws_cdk.aws_apprunner_alpha as apprunner
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk.aws_apprunner_alpha import Secret
 
-from cdk_containers.constructs import AppRunnerAutoScaling, AppRunnerHealthCheck, AppRunnerService
+from cdk_containers.constructs import AppRunnerAutoScaling, AppRunnerService
 
 
 def build(stack: Stack) -> None:
@@ -26,20 +26,18 @@ def build(stack: Stack) -> None:
         repository=repository,  # or a ContainerRepository
         tag="v1.4.2",
         port=8080,
-        cpu="1 vCPU",
-        memory="2 GB",
+        cpu=apprunner.Cpu.ONE_VCPU,
+        memory=apprunner.Memory.TWO_GB,
         environment={"LOG_LEVEL": "info"},
-        secrets={"DB_PASSWORD": Secret.from_secrets_manager(db_password)},
+        secrets={"DB_PASSWORD": apprunner.Secret.from_secrets_manager(db_password)},
         vpc=vpc,  # connector in the private subnets with egress
         auto_scaling=AppRunnerAutoScaling(min_size=1, max_size=5, max_concurrency=80),
-        health_check=AppRunnerHealthCheck.http("/health"),
+        health_check=apprunner.HealthCheck.http(path="/health"),
     )
     # One ingress rule on the database: from the connector's security group, on 5432 only.
-    api.connections.allow_to(database, ec2.Port.tcp(5432), "API to Postgres")
-    # What the running code may do, beyond reading its secrets and writing X-Ray traces.
-    api.add_to_role_policy(
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::example-assets/*"])
-    )
+    database.allow_from(api, ec2.Port.tcp(5432), "API to Postgres")
+    # The service is an iam.IGrantable: grants go to its instance role.
+    s3.Bucket.from_bucket_name(stack, "Assets", "example-assets").grant_read(api)
 
     # A service reachable only from inside the VPC (interface endpoint + VPC ingress connection).
     AppRunnerService(

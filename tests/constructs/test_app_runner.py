@@ -7,7 +7,7 @@ from typing import Any
 
 import aws_cdk.aws_apprunner_alpha as apprunner
 import pytest
-from aws_cdk import Environment, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -19,7 +19,6 @@ from aws_cdk.assertions import Match, Template
 from cdk_containers.constructs.app_runner import (
     APP_RUNNER_REGIONS,
     AppRunnerAutoScaling,
-    AppRunnerHealthCheck,
     AppRunnerService,
 )
 from tests.conftest import make_app
@@ -90,8 +89,8 @@ def full() -> Full:
         repository=repository,
         tag="v1.2.3",
         port=3000,
-        cpu="2 vCPU",
-        memory="4 GB",
+        cpu=apprunner.Cpu.TWO_VCPU,
+        memory=apprunner.Memory.FOUR_GB,
         environment={"LOG_LEVEL": "info"},
         start_command="node server.js",
         secrets={
@@ -100,7 +99,7 @@ def full() -> Full:
         },
         vpc=vpc,
         auto_scaling=AppRunnerAutoScaling(min_size=2, max_size=10, max_concurrency=50),
-        health_check=AppRunnerHealthCheck.http("/health", interval_seconds=10),
+        health_check=apprunner.HealthCheck.http(path="/health", interval=Duration.seconds(10)),
         encryption_key=key,
         private=True,
         service_name="api-service",
@@ -269,8 +268,8 @@ def public_template() -> Template:
         "Hello",
         public_image="public.ecr.aws/aws-containers/hello-app-runner:latest",
         port=8000,
-        cpu="256",
-        memory="0.5 GB",
+        cpu=apprunner.Cpu.QUARTER_VCPU,
+        memory=apprunner.Memory.HALF_GB,
         tracing=False,
     )
     return Template.from_stack(stack)
@@ -301,7 +300,7 @@ def test_tracing_can_be_turned_off(public_template: Template) -> None:
     assert "ObservabilityConfiguration" not in _only(public_template, "AWS::AppRunner::Service")["Properties"]
 
 
-def test_cpu_and_memory_accept_the_numeric_forms(public_template: Template) -> None:
+def test_the_smallest_instance_size_is_rendered(public_template: Template) -> None:
     instance = _only(public_template, "AWS::AppRunner::Service")["Properties"]["InstanceConfiguration"]
     assert (instance["Cpu"], instance["Memory"]) == ("0.25 vCPU", "0.5 GB")
 
@@ -384,7 +383,10 @@ def _try(region: str | None = None, with_vpc: bool = False, **kwargs: Any) -> Ap
         ),
         ({"digest": "sha256:xyz"}, r"digest='sha256:xyz' is invalid: 'sha256:' and 64 lowercase hex"),
         ({"tag": "bad tag"}, r"tag='bad tag' is invalid: an ECR tag"),
-        ({"repository": None}, r"repository/public_image=\(False, None\) is invalid: exactly one"),
+        (
+            {"repository": None},
+            r"repository/public_image=\(False, None\) is invalid: exactly one: a private ECR repository",
+        ),
         (
             {"public_image": "public.ecr.aws/x/y:1"},
             r"repository/public_image=\(True, 'public.ecr.aws/x/y:1'\) is invalid: exactly one",
@@ -398,10 +400,13 @@ def _try(region: str | None = None, with_vpc: bool = False, **kwargs: Any) -> Ap
             r"auto_deploy=True is invalid: False or None with public_image",
         ),
         (
-            {"cpu": "1 vCPU", "memory": "8 GB"},
+            {"cpu": apprunner.Cpu.ONE_VCPU, "memory": apprunner.Memory.EIGHT_GB},
             r"memory='8 GB' is invalid: with cpu '1 vCPU' one of \['2 GB', '3 GB', '4 GB'\]",
         ),
-        ({"cpu": "3 vCPU"}, r"cpu='3 vCPU' is invalid: one of \['0.25 vCPU'"),
+        (
+            {"cpu": "1 vCPU"},
+            r"cpu='1 vCPU' is invalid: expected apprunner.Cpu such as apprunner.Cpu.ONE_VCPU, got str",
+        ),
         ({"port": 0}, r"port=0 is invalid: an integer from 1 to 65535"),
         ({"port": 65536}, r"port=65536 is invalid: an integer from 1 to 65535"),
         (
@@ -425,20 +430,12 @@ def _try(region: str | None = None, with_vpc: bool = False, **kwargs: Any) -> Ap
             r"auto_scaling.max_concurrency=201 is invalid",
         ),
         (
-            {"health_check": AppRunnerHealthCheck.http("health")},
-            r"health_check.path='health' is invalid: an HTTP path starting with '/'",
-        ),
-        (
-            {"health_check": AppRunnerHealthCheck.tcp(timeout_seconds=21)},
-            r"health_check.timeout_seconds=21 is invalid: an integer from 1 to 20",
-        ),
-        (
             {"environment": {"AWSAPPRUNNER_X": "1"}},
-            r"environment='AWSAPPRUNNER_X' is invalid: .*AWSAPPRUNNER \(reserved\)",
+            r"environment key='AWSAPPRUNNER_X' is invalid: .*AWSAPPRUNNER \(reserved\)",
         ),
         (
             {"secrets": "AWSAPPRUNNER_DB"},
-            r"secrets='AWSAPPRUNNER_DB' is invalid: .*AWSAPPRUNNER \(reserved\)",
+            r"secrets key='AWSAPPRUNNER_DB' is invalid: .*AWSAPPRUNNER \(reserved\)",
         ),
         (
             {"environment": {"DB": "x"}, "secrets": "DB"},
@@ -450,7 +447,7 @@ def _try(region: str | None = None, with_vpc: bool = False, **kwargs: Any) -> Ap
             r"vpc_subnets=.* is invalid: only with vpc",
         ),
         ({"service_name": "a b"}, r"service_name='a b' is invalid: 4 to 40 letters"),
-        ({"port": True}, r"port=True is invalid: an integer from 1 to 65535"),
+        ({"port": True}, r"port=True is invalid: an integer from 1 to 65535, got a bool"),
         (
             {"digest": DIGEST, "auto_deploy": True},
             r"auto_deploy=True is invalid: False or None with digest",
@@ -500,3 +497,76 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "port=0" in str(error.value)
     assert "cpu='3 vCPU'" in str(error.value)
     assert "tag/digest" in str(error.value)
+
+
+# --- aws-cdk-lib's slots: IGrantable and IConnectable ------------------------------------------
+
+
+@dataclass
+class Slots:
+    template: Template
+    stack: Stack
+    service: AppRunnerService
+    database_sg: ec2.SecurityGroup
+
+
+@pytest.fixture(scope="module")
+def slots() -> Slots:
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_s3 as s3
+
+    stack = Stack(make_app(), "Slots")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    service = AppRunnerService(stack, "Api", repository=ecr.Repository(stack, "Repo"), tag="v1", vpc=vpc)
+    s3.Bucket(stack, "Assets").grant_read(service)
+    table = dynamodb.Table(
+        stack, "Table", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    )
+    table.grant_read_data(service)
+    database_sg = ec2.SecurityGroup(stack, "DatabaseSg", vpc=vpc, allow_all_outbound=False)
+    database_sg.connections.allow_from(service, ec2.Port.tcp(5432), "API to Postgres")
+    return Slots(Template.from_stack(stack), stack, service, database_sg)
+
+
+def test_a_bucket_grants_read_to_the_service_as_an_igrantable(slots: Slots) -> None:
+    statements = _policy_of(slots.template, _role_id(slots.template, "tasks.apprunner.amazonaws.com"))
+    s3_actions = {a for s in statements for a in _actions(s) if a.startswith("s3:")}
+    assert {"s3:GetObject*", "s3:List*"} <= s3_actions
+
+
+def test_a_table_grants_read_data_to_the_service_as_an_igrantable(slots: Slots) -> None:
+    statements = _policy_of(slots.template, _role_id(slots.template, "tasks.apprunner.amazonaws.com"))
+    assert any("dynamodb:GetItem" in _actions(s) for s in statements)
+
+
+def test_a_security_group_admits_the_service_as_an_iconnectable(slots: Slots) -> None:
+    connector_sg = slots.stack.resolve(slots.service.connections.security_groups[0].security_group_id)
+    slots.template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {
+            "GroupId": slots.stack.resolve(slots.database_sg.security_group_id),
+            "SourceSecurityGroupId": connector_sg,
+            "FromPort": 5432,
+            "ToPort": 5432,
+        },
+    )
+
+
+def test_importing_the_constructs_does_not_load_the_app_runner_alpha() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, cdk_containers.constructs; print('aws_cdk.aws_apprunner_alpha' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_a_missing_apprunner_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "aws_cdk.aws_apprunner_alpha", None)
+    stack = Stack(make_app(), "NoExtra")
+    with pytest.raises(
+        ImportError, match=r"AppRunnerService needs .*pip install 'cdk-containers\[apprunner\]'"
+    ):
+        AppRunnerService(stack, "Api", public_image="public.ecr.aws/x/y:1")

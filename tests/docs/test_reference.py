@@ -28,7 +28,13 @@ from tests.conftest import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"
 #: Module of the family (``cdk_containers.constructs.<family>``) -> its page.
-PAGES = {"ecr": "ecr.md", "eks": "eks.md", "storage": "storage.md", "app_runner": "app-runner.md"}
+PAGES = {
+    "ecr": "ecr.md",
+    "eks": "eks.md",
+    "storage": "storage.md",
+    "app_runner": "app-runner.md",
+    "express": "express-mode.md",
+}
 #: Public members that are plumbing between the library's own modules, not API to document.
 NOT_DOCUMENTED = {
     "problems": "the validation the constructs run and raise from; users see its messages",

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
-from aws_cdk import aws_ecr as ecr
-from aws_cdk.assertions import Template
+from aws_cdk import Duration, Validations
+from cdk_nag import AwsSolutionsChecks
 
-from cdk_containers.stacks import AppRunnerStack, NetworkStack
-from cdk_containers.testing import SynthResult
+from cdk_containers.example_app import build_example_app
+from cdk_containers.stacks import AppRunnerStack
+from cdk_containers.testing import SynthResult, synthesize
 from tests.conftest import make_app
+from tests.support import make_stack, make_vpc, resources_of_type
 
 STACK = "AppRunnerStack"
-
-
-@pytest.fixture(scope="module")
-def template(example_synth: SynthResult) -> Template:
-    return example_synth.template(STACK)
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +24,23 @@ def resources(example_synth: SynthResult) -> dict[str, Any]:
     return resources
 
 
-def _of_type(resources: dict[str, Any], type_: str) -> dict[str, Any]:
-    return {k: v for k, v in resources.items() if v["Type"] == type_}
+@pytest.fixture(scope="module")
+def tagged_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """The stack as the example app builds it when context names a pushed tag, cdk-nag on."""
+    app = make_app(tmp_path_factory.mktemp("tagged"), api_tag="v1.0.0")
+    build_example_app(app, only=[STACK])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return synthesize(app)
+
+
+@pytest.fixture(scope="module")
+def tagged(tagged_synth: SynthResult) -> dict[str, Any]:
+    template: dict[str, Any] = tagged_synth.template_json(STACK)
+    return template
 
 
 def _one(resources: dict[str, Any], type_: str) -> tuple[str, dict[str, Any]]:
-    found = _of_type(resources, type_)
+    found = resources_of_type({"Resources": resources}, type_)
     assert len(found) == 1, f"expected one {type_}: {sorted(found)}"
     return next(iter(found.items()))
 
@@ -52,13 +61,28 @@ def test_the_connector_uses_the_network_stacks_private_subnets(resources: dict[s
     assert all("PrivateSubnet" in o for o in outputs), outputs
 
 
-def test_the_access_role_pulls_only_the_api_repository(resources: dict[str, Any]) -> None:
+def test_without_a_pushed_tag_the_service_runs_the_public_sample_image(resources: dict[str, Any]) -> None:
+    # Issue 11 item 1: the old template pointed at cdk-containers/api:v1.0.0, which nobody pushed.
+    _, service = _one(resources, "AWS::AppRunner::Service")
+    image = service["Properties"]["SourceConfiguration"]["ImageRepository"]
+    assert image["ImageRepositoryType"] == "ECR_PUBLIC"
+    assert image["ImageIdentifier"] == "public.ecr.aws/aws-containers/hello-app-runner:latest"
+    assert image["ImageConfiguration"]["Port"] == "8000"
+    assert not [
+        r
+        for r in resources_of_type({"Resources": resources}, "AWS::IAM::Role").values()
+        if "build.apprunner" in str(r)
+    ]
+
+
+def test_with_a_pushed_tag_the_access_role_pulls_only_the_api_repository(tagged: dict[str, Any]) -> None:
+    resources = tagged["Resources"]
     access_role = next(
-        k for k, v in _of_type(resources, "AWS::IAM::Role").items() if "build.apprunner" in str(v)
+        k for k, v in resources_of_type(tagged, "AWS::IAM::Role").items() if "build.apprunner" in str(v)
     )
     policy = next(
         v
-        for v in _of_type(resources, "AWS::IAM::Policy").values()
+        for v in resources_of_type(tagged, "AWS::IAM::Policy").values()
         if {"Ref": access_role} in v["Properties"]["Roles"]
     )
     scoped = [
@@ -70,34 +94,46 @@ def test_the_access_role_pulls_only_the_api_repository(resources: dict[str, Any]
     arn_parts = scoped[0]["Resource"]["Fn::Join"][1]
     assert arn_parts[-2] == ":repository/"
     assert "RefApi" in _output_of(arn_parts[-1])  # RegistryStack's Api repository, not Worker
-
-
-def test_the_image_uri_is_built_without_splitting_a_cross_stack_output(resources: dict[str, Any]) -> None:
     _, service = _one(resources, "AWS::AppRunner::Service")
     identifier = service["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
     assert "Fn::Split" not in str(identifier)
     assert identifier["Fn::Join"][1][-1] == ":v1.0.0"
 
 
-def test_the_cache_admits_only_the_connectors_security_group_on_6379(resources: dict[str, Any]) -> None:
+def _cache_rules(resources: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
     _, cache = _one(resources, "AWS::ElastiCache::ServerlessCache")
     [cache_sg] = [g["Fn::GetAtt"][0] for g in cache["Properties"]["SecurityGroupIds"]]
-    connector_sg = _one(resources, "AWS::AppRunner::VpcConnector")[1]["Properties"]["SecurityGroups"][0]
-    assert "SecurityGroupIngress" not in resources[cache_sg]["Properties"]
     rules = [
         r["Properties"]
-        for r in _of_type(resources, "AWS::EC2::SecurityGroupIngress").values()
+        for r in resources_of_type({"Resources": resources}, "AWS::EC2::SecurityGroupIngress").values()
         if r["Properties"]["GroupId"] == {"Fn::GetAtt": [cache_sg, "GroupId"]}
     ]
-    assert len(rules) == 1
-    rule = rules[0]
-    assert rule["SourceSecurityGroupId"] == connector_sg
-    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 6379, 6379)
+    return cache_sg, rules
+
+
+def test_the_cache_admits_only_the_connectors_security_group_on_6379_and_6380(
+    resources: dict[str, Any],
+) -> None:
+    # Issue 11 item 9: the old template admitted 6379 only; serverless readers use 6380.
+    cache_sg, rules = _cache_rules(resources)
+    connector_sg = _one(resources, "AWS::AppRunner::VpcConnector")[1]["Properties"]["SecurityGroups"][0]
+    assert "SecurityGroupIngress" not in resources[cache_sg]["Properties"]
+    assert [(r["SourceSecurityGroupId"], r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in rules] == [
+        (connector_sg, "tcp", 6379, 6380)
+    ]
+
+
+def test_the_cache_name_is_unique_per_stack_creation(resources: dict[str, Any]) -> None:
+    # Issue 11 item 3: the old fixed name `apprunnerstack-cache` collided with the retained cache.
+    _, cache = _one(resources, "AWS::ElastiCache::ServerlessCache")
+    name = cache["Properties"]["ServerlessCacheName"]
+    assert not isinstance(name, str)
+    assert "'Ref': 'AWS::StackId'" in str(name)
+    assert name["Fn::Join"][1][0] == "apprunnerstack"
 
 
 def test_the_cache_sends_no_traffic_out(resources: dict[str, Any]) -> None:
-    _, cache = _one(resources, "AWS::ElastiCache::ServerlessCache")
-    cache_sg = cache["Properties"]["SecurityGroupIds"][0]["Fn::GetAtt"][0]
+    cache_sg, _ = _cache_rules(resources)
     [egress] = resources[cache_sg]["Properties"]["SecurityGroupEgress"]
     assert egress["CidrIp"] == "255.255.255.255/32"  # CDK's "no egress" placeholder
 
@@ -119,21 +155,23 @@ def test_the_cache_lives_in_the_private_subnets(resources: dict[str, Any]) -> No
 
 
 def test_the_service_is_told_where_the_cache_is(resources: dict[str, Any]) -> None:
+    cache_id, _ = _one(resources, "AWS::ElastiCache::ServerlessCache")
     _, service = _one(resources, "AWS::AppRunner::Service")
     variables = service["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"][
         "RuntimeEnvironmentVariables"
     ]
     assert {"Name": "CACHE_PORT", "Value": "6379"} in variables
-    assert {"Name": "CACHE_HOST", "Value": {"Fn::GetAtt": ["Cache", "Endpoint.Address"]}} in variables
+    assert {"Name": "CACHE_READER_PORT", "Value": "6380"} in variables
+    assert {"Name": "CACHE_HOST", "Value": {"Fn::GetAtt": [cache_id, "Endpoint.Address"]}} in variables
 
 
-def test_the_service_url_is_an_output(example_synth: SynthResult) -> None:
+def test_the_outputs_are_what_an_operator_types_next(example_synth: SynthResult) -> None:
     outputs = example_synth.template_json(STACK)["Outputs"]
-    assert "ServiceUrl" in outputs
-    assert "CacheEndpoint" in outputs
+    assert outputs["ServiceUrl"]["Value"]["Fn::Join"][1][0] == "https://"
+    assert "Fn::GetAtt" in outputs["CacheEndpoint"]["Value"]
 
 
-def test_only_the_two_unscopable_iam_wildcards_and_one_annotation_are_acknowledged(
+def test_only_the_unscopable_iam_wildcard_and_one_annotation_are_acknowledged(
     example_synth: SynthResult,
 ) -> None:
     acks = sorted(
@@ -142,7 +180,6 @@ def test_only_the_two_unscopable_iam_wildcards_and_one_annotation_are_acknowledg
         if a.construct_path.startswith(f"/{STACK}/")
     )
     assert acks == [
-        (f"/{STACK}/Api/AccessRole", "Annotation::AwsSolutions-IAM5[Resource::*]"),
         (f"/{STACK}/Api/ConnectorSecurityGroup", "Annotation::@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
         (f"/{STACK}/Api/InstanceRole", "Annotation::AwsSolutions-IAM5[Resource::*]"),
     ]
@@ -157,11 +194,54 @@ def test_the_stack_has_no_unacknowledged_finding_or_warning(example_synth: Synth
     assert findings == []
 
 
-def test_snapshot_days_outside_1_to_35_are_refused() -> None:
-    app = make_app()
-    network = NetworkStack(app, "Net")
-    repository = ecr.Repository.from_repository_name(network, "Repo", "api")
-    with pytest.raises(
-        ValueError, match=r"AppRunnerStack 'Apps': snapshot_days=36 is invalid: an integer from 1 to 35"
-    ):
-        AppRunnerStack(app, "Apps", vpc=network.vpc, repository=repository, snapshot_days=36)
+def test_the_stack_shows_its_arguments_in_its_signature() -> None:
+    parameters = inspect.signature(AppRunnerStack).parameters
+    assert {
+        "vpc",
+        "repository",
+        "tag",
+        "port",
+        "snapshot_retention",
+        "env",
+        "stack_name",
+        "description",
+    } <= set(parameters)
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def _vpc_in_new_app() -> tuple[Any, Any]:
+    stack = make_stack("Net")
+    return stack.node.scope, make_vpc(stack)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"snapshot_retention": Duration.days(36)}, r"snapshot_retention='36 days' is invalid: 1 to 35 days"),
+        ({"snapshot_retention": 7}, r"snapshot_retention=7 is invalid: expected Duration, got an int"),
+        ({"tag": "v1"}, r"repository=None is invalid: a repository to pull the tag from"),
+        (
+            {"repository": "api", "tag": "v1"},
+            r"repository='api' is invalid: an ecr.IRepository or a ContainerRepository",
+        ),
+        ({"vpc": "vpc-123"}, r"vpc='vpc-123' is invalid: expected ec2.IVpc, got a str"),
+        ({"port": "80"}, r"port='80' is invalid: an integer from 1 to 65535, got a str"),
+        ({"tags": ["team"]}, r"tags=\['team'\] is invalid: expected a mapping"),
+    ],
+)
+def test_bad_stack_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
+    app, vpc = _vpc_in_new_app()
+    kwargs.setdefault("vpc", vpc)
+    with pytest.raises(ValueError, match=r"AppRunnerStack 'Apps': " + message):
+        AppRunnerStack(app, "Apps", **kwargs)
+
+
+def test_with_a_pushed_tag_the_stack_passes_cdk_nag_with_the_pull_token_acknowledged(
+    tagged_synth: SynthResult,
+) -> None:
+    findings = [
+        v for v in tagged_synth.violations if any(p.startswith(f"{STACK}/") for p in v.construct_paths)
+    ]
+    assert findings == []
+    acks = {(a.construct_path, a.rule) for a in tagged_synth.acknowledgements}
+    assert (f"/{STACK}/Api/AccessRole", "Annotation::AwsSolutions-IAM5[Resource::*]") in acks

@@ -10,7 +10,13 @@ from tests.conftest import make_app
 
 
 def test_the_example_app_has_every_example_stack(example_stacks: dict[str, Stack]) -> None:
-    assert list(example_stacks) == ["NetworkStack", "RegistryStack", "EksClusterStack", "AppRunnerStack"]
+    assert list(example_stacks) == [
+        "NetworkStack",
+        "RegistryStack",
+        "EksClusterStack",
+        "AppRunnerStack",
+        "ExpressServiceStack",
+    ]
 
 
 def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: dict[str, Stack]) -> None:
@@ -20,6 +26,8 @@ def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: 
 
 def test_building_one_stack_builds_only_the_stacks_it_references() -> None:
     stacks = build_example_app(make_app(), only=["AppRunnerStack"])
+    assert sorted(stacks) == ["AppRunnerStack", "NetworkStack"]  # no api_tag: the sample image
+    stacks = build_example_app(make_app(api_tag="v1.0.0"), only=["AppRunnerStack"])
     assert sorted(stacks) == ["AppRunnerStack", "NetworkStack", "RegistryStack"]
 
 

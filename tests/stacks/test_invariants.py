@@ -42,6 +42,7 @@ UNCONDITIONED_TRUST = {
     "lambda.amazonaws.com": "Lambda execution roles: Lambda sends no source ARN to AssumeRole",
     "build.apprunner.amazonaws.com": "App Runner documents no aws:SourceArn/SourceAccount for its roles",
     "tasks.apprunner.amazonaws.com": "App Runner documents no aws:SourceArn/SourceAccount for its roles",
+    "ecs.amazonaws.com": "ECS documents no aws:SourceArn/SourceAccount for the Express infrastructure role",
 }
 
 

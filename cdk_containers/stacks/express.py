@@ -1,0 +1,131 @@
+"""ExpressServiceStack: an ECS Express Mode web service that reaches a private Valkey cache."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Environment, IStackSynthesizer, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from constructs import Construct
+
+from cdk_containers._validation import Problems, construct_path
+from cdk_containers.constructs.express import ExpressService
+from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
+from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack, _show_signature
+
+__all__ = ["ExpressServiceStack"]
+
+
+class ExpressServiceStack(Stack):
+    """An ECS Express Mode service in private subnets, talking to a private Valkey cache.
+
+    The web service for accounts App Runner no longer takes (since 2026-04-30). What it creates:
+
+    * an `ExpressService`: with `tag`, from `repository` (the execution role may pull only
+      from it); without, the public sample image, so a first `make deploy` never waits on an
+      image nobody pushed. Tasks run in the VPC's private subnets behind an internal load
+      balancer, in a new cluster with Container Insights; logs go to a retained log group
+      encrypted with a customer managed key;
+    * the same ElastiCache Serverless (Valkey 8) cache as `AppRunnerStack`: TLS only,
+      customer managed key, daily snapshots, retained, named uniquely per stack creation;
+    * a security group on the cache that admits exactly the service's task security group on
+      exactly 6379 (primary) and 6380 (readers), and allows no outbound traffic.
+
+    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`.
+    Outputs: `ServiceUrl` (reachable from inside the VPC) and `CacheEndpoint`.
+
+    Example:
+        network = NetworkStack(app, "NetworkStack")
+        registry = RegistryStack(app, "RegistryStack")
+        ExpressServiceStack(app, "Web", vpc=network.vpc, repository=registry.api, tag="v1.0.0")
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        repository: ecr.IRepository | Any | None = None,
+        tag: str | None = None,
+        port: int | None = None,
+        snapshot_retention: Duration | None = None,
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        termination_protection: bool = False,
+        synthesizer: IStackSynthesizer | None = None,
+    ) -> None:
+        """Args:
+        scope: Parent construct (usually the `App`).
+        construct_id: Stack id.
+        vpc: The VPC (`NetworkStack.vpc`); needs private subnets with egress in two zones.
+        repository: The image repository (a `ContainerRepository` or an `ecr.IRepository`);
+            used only with `tag`. Defaults to none.
+        tag: A tag you pushed to `repository`. Defaults to None: the service runs the public
+            sample image `public.ecr.aws/aws-containers/hello-app-runner:latest`.
+        port: Port the container listens on. Defaults to 8080 with `tag`, 8000 for the sample.
+        snapshot_retention: How long the cache's daily snapshots are kept, 1 to 35 days.
+            Defaults to 7 days.
+        env: Account and region. Defaults to environment-agnostic.
+        stack_name: CloudFormation stack name. Defaults to `construct_id`.
+        description: Stack description. Defaults to none.
+        tags: Tags for every resource of the stack. Defaults to none.
+        termination_protection: Whether the stack is protected from deletion. Defaults to False.
+        synthesizer: The stack synthesizer. Defaults to the app's default synthesizer.
+        """
+        retention = snapshot_retention if snapshot_retention is not None else Duration.days(7)
+        problems = Problems("ExpressServiceStack", construct_path(scope, construct_id))
+        _check_web_stack(problems, vpc, repository, tag, port, retention, locals())
+        problems.raise_if_any()
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=dict(tags) if tags else None,
+            termination_protection=termination_protection,
+            synthesizer=synthesizer,
+        )
+
+        self.cache = _ValkeyCache(self, "Cache", vpc=vpc, snapshot_retention=retention, owner="Express Mode")
+        """The cache: `.cache` (the `CfnServerlessCache`), `.key`, `.security_group`, `.connections`."""
+        if tag is not None:
+            image: dict[str, Any] = {"repository": repository, "tag": tag}
+        else:
+            image = {"public_image": SAMPLE_IMAGE}
+        self.service = ExpressService(
+            self,
+            "Api",
+            **image,
+            port=port or (8080 if tag else SAMPLE_PORT),
+            vpc=vpc,
+            health_check_path="/",
+            environment={
+                "CACHE_HOST": self.cache.endpoint_address,
+                "CACHE_PORT": str(CACHE_PORT),
+                "CACHE_READER_PORT": str(CACHE_READER_PORT),
+            },
+        )
+        """The Express Mode service."""
+        self.cache.allow_from(self.service, "Express Mode service to its Valkey cache")
+
+        CfnOutput(
+            self,
+            "ServiceUrl",
+            value=f"https://{self.service.service_url}",
+            description="Internal endpoint: curl it from inside the VPC (or through a VPN/bastion)",
+        )
+        CfnOutput(
+            self,
+            "CacheEndpoint",
+            value=self.cache.endpoint_address,
+            description="Valkey endpoint (TLS): 6379 primary, 6380 readers; reachable from the service only",
+        )
+
+
+_show_signature(ExpressServiceStack)
