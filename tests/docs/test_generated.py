@@ -15,6 +15,7 @@ from aws_cdk import Stack
 from cdk_containers.testing import SynthResult
 from scripts.docs_gen import (
     DIAGRAMS,
+    REFERENCE,
     REPO_ROOT,
     STACK_PAGES,
     generated_files,
@@ -71,3 +72,17 @@ def test_every_acknowledgement_is_in_the_security_table(
     assert example_synth.acknowledgements, "the example app acknowledges nothing: is the table fed?"
     for acknowledgement in example_synth.acknowledgements:
         assert f"| `{acknowledgement.construct_path}` | `{acknowledgement.rule}` |" in table
+
+
+def test_every_public_construct_name_is_on_exactly_one_reference_page(generated: dict[Path, str]) -> None:
+    import cdk_containers.constructs as constructs
+
+    pages = [text for path, text in generated.items() if path.parent == REFERENCE and path.name != "index.md"]
+    counts = {name: sum(f".{name}\n" in text for text in pages) for name in constructs.__all__}
+    assert {name: n for name, n in counts.items() if n != 1} == {}
+
+
+def test_a_reference_page_renders_docstrings_through_mkdocstrings(generated: dict[Path, str]) -> None:
+    page = generated[REFERENCE / "eks.md"]
+    assert "::: cdk_containers.constructs.eks.EksCluster\n" in page
+    assert "[EKS](../eks.md)" in page
