@@ -12,7 +12,10 @@ def test_rest_roles_and_double_backticks_become_code_spans() -> None:
 
 def test_a_section_not_indented_under_its_header_is_indented_so_it_parses() -> None:
     text = "Args:\nvpc: The VPC.\n    Defaults to none.\nname: A name.\n\nMore text."
-    assert markdown(text) == "Args:\n    vpc: The VPC.\n        Defaults to none.\n    name: A name.\n\nMore text."
+    assert (
+        markdown(text)
+        == "Args:\n    vpc: The VPC.\n        Defaults to none.\n    name: A name.\n\nMore text."
+    )
 
 
 def test_an_example_of_indented_code_becomes_a_fenced_python_block() -> None:
