@@ -351,6 +351,16 @@ def _sizes(low: Any, high: Any, noun: str = "nodes") -> list[str]:
     return [f"{low}-{high} {noun}" if low != high else f"{low} {noun}"]
 
 
+def _cpu_memory(cpu: Any, memory: Any) -> list[str]:
+    """``"1024"``, ``"2048"`` (CPU units, MiB) or ``"1 vCPU"``, ``"2 GB"`` as ``1 vCPU, 2 GB``."""
+    cpu, memory = _literal(cpu), _literal(memory)
+    if not cpu or not memory:
+        return []
+    cpu_text = f"{int(cpu) / 1024:g} vCPU" if cpu.isdigit() else cpu
+    memory_text = f"{int(memory) / 1024:g} GB" if memory.isdigit() else memory
+    return [f"{cpu_text}, {memory_text}"]
+
+
 def _generic_title(cfn_type: str) -> str:
     """``AWS::ECS::TaskDefinition`` as ``ECS TaskDefinition``."""
     parts = cfn_type.split("::")
@@ -459,12 +469,12 @@ def _facts(app: _App, key: Key, kind: str) -> list[str]:
         return sizes
     if kind == "app_runner_service":
         instance = p.get("InstanceConfiguration", {})
-        cpu, memory = _literal(instance.get("Cpu")), _literal(instance.get("Memory"))
-        if cpu and memory:
-            cpu_text = cpu if "cpu" in cpu.lower() else f"{int(cpu) / 1024:g} vCPU"
-            memory_text = memory if "gb" in memory.lower() else f"{int(memory) / 1024:g} GB"
-            return [f"{cpu_text}, {memory_text}"]
-        return []
+        return _cpu_memory(instance.get("Cpu"), instance.get("Memory"))
+    if kind == "ecs_service":
+        scaling = p.get("ScalingTarget", {})
+        scaling = scaling if isinstance(scaling, dict) else {}
+        tasks = _sizes(scaling.get("MinTaskCount"), scaling.get("MaxTaskCount"), "tasks")
+        return [*_cpu_memory(p.get("Cpu"), p.get("Memory")), *tasks]
     if kind == "cache":
         engine = _literal(p.get("Engine"))
         return (
@@ -536,6 +546,7 @@ class _Builder:
             if users:
                 self.host[key] = users[0]
         self.groups: dict[str, Group] = {}
+        self.tiers: dict[str, tuple[Key, str]] = {}
         self.bucket_of: dict[Key, str] = {}
         self.members: dict[str, list[Key]] = defaultdict(list)
 
@@ -560,6 +571,7 @@ class _Builder:
         count = sum(1 for v, t in self.subnets.values() if v == vpc and t == tier)
         vpc_group = self._vpc_group(vpc)
         label = f"{tier.title()} subnets ({count})"
+        self.tiers[f"{vpc_group}:{tier}"] = (vpc, tier)
         return self._group(f"{vpc_group}:{tier}", label, "subnets", vpc_group)
 
     def _placement(self, key: Key) -> str:
@@ -741,6 +753,8 @@ class _Builder:
                         label = "all traffic"
                     elif low == high and isinstance(low, int):
                         label = PORTS.get(low, f"port {low}")
+                    elif isinstance(low, int) and low in PORTS:
+                        label = PORTS[low]
                     else:
                         label = f"ports {low}-{high}"
                     rules.extend((s, t, label) for s in sorted(sources) for t in sorted(targets))
@@ -800,11 +814,20 @@ class _Builder:
         nodes = {bucket: self._node(bucket) for bucket in self.members}
         # A subnet tier that is only the end of a route gets a box of its own.
         for group_id in sorted({end for pair in arrows for end in pair if end in self.groups}):
-            if not any(group_id in self._chain(node.group) for node in nodes.values()):
-                group = self.groups[group_id]
+            if group_id in self.tiers and not any(group_id in self._chain(n.group) for n in nodes.values()):
+                vpc, tier = self.tiers[group_id]
+                subnets = sorted(k for k, (v, t) in self.subnets.items() if v == vpc and t == tier)
+                blocks = (_literal(self.app.properties(k).get("CidrBlock")) for k in subnets)
+                cidrs = sorted({c for c in blocks if c})
+                title = f"{len(subnets)} subnets" if len(subnets) != 1 else "1 subnet"
                 nodes[f"{group_id}/subnets"] = Node(
-                    id=f"{group_id}/subnets", kind="subnets", title=group.label, group=group_id
+                    id=f"{group_id}/subnets", kind="subnets", title=title, facts=tuple(cidrs), group=group_id
                 )
+        # An unlabelled reference that another path already shows (service -> connector -> cache).
+        for (tail, head), labels in sorted(arrows.items()):
+            via = [m for (s, m) in arrows if s == tail and (m, head) in arrows and m != head]
+            if labels <= {""} and via:
+                del arrows[(tail, head)]
         edges = tuple(sorted(Edge(s, t, _join_labels(labels)) for (s, t), labels in arrows.items()))
         used_groups = {g for node in nodes.values() for g in self._chain(node.group)} | {region}
         groups = tuple(sorted(g for g in self.groups.values() if g.id in used_groups))
