@@ -137,19 +137,16 @@ def to_dot(model: Model) -> str:
     anchor = {g: _first_node(model, g) for g in clusters}
     ordering, rows = _ordering(model)
     for edge in sorted(model.edges):
+        # An end that is a frame is drawn to a box inside it, clipped at the frame.
+        source, target = anchor.get(edge.source) or edge.source, anchor.get(edge.target) or edge.target
+        tail_frame, head_frame = clusters.get(edge.source), clusters.get(edge.target)
         attributes = []
-        source, target = edge.source, edge.target
-        if source in clusters:
-            attributes.append(f"ltail={clusters[source]}")
-            source = anchor[source] or source
-        if target in clusters:
-            attributes.append(f"lhead={clusters[target]}")
-            target = anchor[target] or target
         if rows.get(source, 0) > rows.get(target, 0):
             # An arrow up the rows is laid out downwards and drawn pointing back up.
-            source, target = target, source
-            attributes = [a.replace("ltail", "LHEAD").replace("lhead", "ltail").lower() for a in attributes]
+            source, target, tail_frame, head_frame = target, source, head_frame, tail_frame
             attributes.append("dir=back")
+        attributes += [f"ltail={tail_frame}"] if tail_frame else []
+        attributes += [f"lhead={head_frame}"] if head_frame else []
         if edge.label:
             attributes.append(f"label={_quote(edge.label)}")
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
