@@ -99,7 +99,6 @@ def stack_page(
     name: str,
     stack_class: type,
     template: Mapping[str, Any],
-    model: Model,
     acknowledged: list[tuple[str, str]],
 ) -> str:
     """The Markdown page of one example stack."""
@@ -274,7 +273,7 @@ def generated_files(synth: Any, stacks: Mapping[str, Stack]) -> dict[Path, str]:
         ]
         files[DIAGRAMS / f"{name}.dot"] = to_dot(stack_models[name])
         files[STACK_PAGES / f"{name}.md"] = stack_page(
-            name, type(stacks[name]), synth.template_json(name), stack_models[name], sorted(set(acknowledged))
+            name, type(stacks[name]), synth.template_json(name), sorted(set(acknowledged))
         )
     return files
 
