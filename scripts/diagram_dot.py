@@ -128,9 +128,8 @@ def to_dot(model: Model) -> str:
                 " margin=12];"
             )
             emit(child, indent + "  ")
-            if group.kind == "compute":
-                same = " ".join(_quote(n.id) + ";" for n in nodes_in.get(child, []))
-                lines.append(f"{indent}  {{rank=same; {same}}}")
+            for band in _bands(model, child):
+                lines.append(f"{indent}  {{rank=same; {' '.join(_quote(n) + ';' for n in band)}}}")
             lines.append(f"{indent}}}")
 
     emit(None, "  ")
@@ -178,7 +177,24 @@ def _ordering(model: Model) -> tuple[list[tuple[str, str]], dict[str, int]]:
     order = sorted(rows)
     for upper, lower in itertools.pairwise(order):
         pairs |= {(a, b) for a in rows[upper] for b in entries.get(lower, rows[lower])}
+    for group in model.groups:
+        for upper_band, lower_band in itertools.pairwise(_bands(model, group.id)):
+            pairs |= {(a, b) for a in upper_band for b in lower_band}
     return sorted(pairs), {node: row for row, nodes in rows.items() for node in nodes}
+
+
+#: Boxes side by side in a band of a compute or EKS cluster frame; more go to the next band.
+BAND = 3
+
+
+def _bands(model: Model, group: str) -> list[list[str]]:
+    """The boxes of a compute frame, or the Kubernetes objects of a cluster frame, in bands of
+    `BAND` side by side, so a cluster with many node groups grows down, not across."""
+    kind = next((g.kind for g in model.groups if g.id == group), None)
+    if kind not in ("compute", "eks"):
+        return []
+    inside = sorted(n.id for n in model.nodes if n.group == group and n.kind != "eks_cluster")
+    return [inside[i : i + BAND] for i in range(0, len(inside), BAND)]
 
 
 _ROWS = {"vpc": 1, "eks": 2, "registry": 3, "security": 4}

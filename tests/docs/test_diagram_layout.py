@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from scripts.diagram_dot import layout_problems, to_dot
-from scripts.diagram_model import Group, Model, Node
+from scripts.diagram_model import Edge, Group, Model, Node
 from scripts.docs_gen import DIAGRAMS
 
 SOURCES = sorted(DIAGRAMS.glob("*.dot"))
@@ -47,6 +47,37 @@ def _wide_model() -> Model:
         Node(id=f"n{i}", kind="generic", title=f"Box {i}", facts=facts, group="g") for i in range(8)
     )
     return Model(name="wide", nodes=nodes, groups=(Group(id="g", label="Frame", kind="vpc"),))
+
+
+@needs_dot
+def test_a_cluster_with_many_node_groups_and_kubernetes_objects_still_fits_the_docs_width() -> None:
+    groups = (
+        Group(id="region", label="AWS account, one region", kind="region"),
+        Group(id="vpc", label="VPC 10.0.0.0/16", kind="vpc", parent="region"),
+        Group(id="private", label="Private subnets (2)", kind="subnets", parent="vpc"),
+        Group(id="compute", label="EKS capacity", kind="compute", parent="private"),
+        Group(id="eks", label="EKS cluster", kind="eks", parent="region"),
+    )
+    facts = ("Spot, m7i/m6i/m5 large", "1-4 nodes, AL2023 x86_64")
+    nodes = (
+        *(
+            Node(
+                id=f"ng{i}",
+                kind="managed_node_group",
+                title="Managed node group",
+                facts=facts,
+                group="compute",
+            )
+            for i in range(7)
+        ),
+        Node(id="plane", kind="eks_cluster", title="EKS control plane", group="eks"),
+        *(
+            Node(id=f"k{i}", kind="helm_chart", title=f"Helm chart {i}", facts=facts, group="eks")
+            for i in range(5)
+        ),
+    )
+    model = Model(name="big", nodes=nodes, groups=groups, edges=(Edge("compute", "plane", "join"),))
+    assert layout_problems(layout(to_dot(model))) == []
 
 
 @needs_dot
