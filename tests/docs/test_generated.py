@@ -33,7 +33,7 @@ def generated(example_synth: SynthResult, example_stacks: dict[str, Stack]) -> d
     return generated_files(example_synth, example_stacks)
 
 
-def test_committed_diagram_models_and_pages_match_the_example_app(generated: dict[Path, str]) -> None:
+def test_committed_picture_sources_and_pages_match_the_example_app(generated: dict[Path, str]) -> None:
     stale = [
         str(path.relative_to(REPO_ROOT))
         for path, text in sorted(generated.items())
