@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 CDK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup synth test lint typecheck unit docs docs-build bench diff deploy clean
+.PHONY: setup synth test lint typecheck unit docs docs-build docs-shots bench diff deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -67,6 +67,11 @@ docs: setup
 # The site builds in strict mode (a broken link or a missing page fails); no regeneration, no Graphviz.
 docs-build: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+# Screenshots of every docs page with a picture, in headless Chromium, into build/docs-shots/ for review
+# (not a test). Needs Debian's chromium: apt-get install -y chromium
+docs-shots: docs-build
+	$(BIN)/python -m scripts.docs_shots
 
 diff: setup
 	$(CDK) diff $(CDK_ARGS)

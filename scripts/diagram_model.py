@@ -1,26 +1,22 @@
 """From synthesized templates to a small, deterministic architecture model.
 
-A stack's diagram shows what a reader cares about (VPC and subnets, NAT, the
-EKS cluster, node groups, Fargate profiles, add-ons and Kubernetes manifests,
-storage, repositories, the App Runner service and its VPC connector, keys,
-data stores) and the arrows between them, not every CloudFormation resource.
-The model is plain data (nodes, groups, edges) so it can be committed as JSON,
-compared in a test without Graphviz, and rendered by :mod:`scripts.docs_gen`.
+A stack's picture is drawn the way AWS architecture diagrams are: boundaries first
+(the account and region; the VPC with its public, private and isolated subnets holding
+what has network interfaces there; the EKS cluster holding what lives in Kubernetes;
+the registry; keys and secrets at the edge), then a few boxes named for what they are
+("Managed node group: Spot, m7i/m6i/m5 large, 1-4 nodes"), then one arrow per
+relationship between them. Resources imported from another stack are drawn once,
+marked with that stack. Resource types this module does not know are drawn as a
+generic box named after their type (never an error); IAM, security groups, routes
+and CDK's own handler functions are plumbing and left out.
 
-How edges are found, all from the templates of the whole app:
+How relationships are found, from the templates of the whole app: references
+(``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, and across stacks ``Fn::GetStackOutput`` /
+``Fn::ImportValue``), also through launch templates and instance profiles; IAM
+policies (what uses a role may reach what the role's statements name); security-group
+ingress rules between groups; route tables (subnets to NAT and internet gateways).
 
-* a visible resource that references another (``Ref``, ``Fn::GetAtt``,
-  ``Fn::Sub``, or across stacks ``Fn::GetStackOutput`` / ``Fn::ImportValue``)
-  points at it, also through a launch template or instance profile;
-* a visible resource that uses an IAM role points at what the role's policies
-  grant access to;
-* a security-group ingress rule points from the resources behind the source
-  group to the resources behind the target group, labelled with the port;
-* route tables give the subnets' default routes (NAT, internet gateway), flow
-  logs point from the VPC to their log group, EFS mount targets from the file
-  system to its subnets.
-
-Subnets are drawn per kind (public, private, isolated), one node per VPC each.
+The model is plain data (groups, nodes, edges); `scripts.diagram_dot` draws it.
 """
 
 from __future__ import annotations
@@ -28,19 +24,20 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Edge", "Group", "Model", "Node", "build_model", "read_assembly"]
+__all__ = ["Edge", "Group", "Model", "Node", "build_model", "build_overview", "read_assembly"]
 
 Template = Mapping[str, Any]
 Key = tuple[str, str]  # (stack name, logical id)
 
-#: CloudFormation type -> model kind, for the resources that get a node.
+#: CloudFormation type -> kind, for the resources the model knows by name.
 KINDS: dict[str, str] = {
     "AWS::EC2::VPC": "vpc",
+    "AWS::EC2::Subnet": "subnet",
     "AWS::EC2::NatGateway": "nat_gateway",
     "AWS::EC2::InternetGateway": "internet_gateway",
     "AWS::EC2::VPCEndpoint": "vpc_endpoint",
@@ -59,89 +56,98 @@ KINDS: dict[str, str] = {
     "AWS::ECR::RegistryPolicy": "ecr_registry_setting",
     "AWS::EFS::FileSystem": "efs_file_system",
     "AWS::FSx::FileSystem": "fsx_file_system",
-    "AWS::FSx::StorageVirtualMachine": "fsx_storage_virtual_machine",
-    "AWS::FSx::Volume": "fsx_volume",
+    "AWS::FSx::StorageVirtualMachine": "fsx_part",
+    "AWS::FSx::Volume": "fsx_part",
     "AWS::AppRunner::Service": "app_runner_service",
     "AWS::AppRunner::VpcConnector": "app_runner_vpc_connector",
     "AWS::AppRunner::VpcIngressConnection": "app_runner_ingress",
+    "AWS::AppRunner::ObservabilityConfiguration": "service_part",
+    "AWS::AppRunner::AutoScalingConfiguration": "service_part",
+    "AWS::ECS::Cluster": "ecs_cluster",
+    "AWS::ECS::Service": "ecs_service",
+    "AWS::ECS::ExpressGatewayService": "ecs_service",
     "AWS::KMS::Key": "kms_key",
     "AWS::Logs::LogGroup": "log_group",
-    "AWS::S3::Bucket": "s3_bucket",
     "AWS::SecretsManager::Secret": "secret",
-    "AWS::RDS::DBCluster": "database",
-    "AWS::RDS::DBInstance": "database",
-    "AWS::DynamoDB::Table": "database",
-    "AWS::DynamoDB::GlobalTable": "database",
-    "AWS::ElastiCache::ReplicationGroup": "database",
-    "AWS::ElastiCache::ServerlessCache": "database",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": "load_balancer",
+    "AWS::ElastiCache::ServerlessCache": "cache",
+    "AWS::ElastiCache::ReplicationGroup": "cache",
     "AWS::SNS::Topic": "sns_topic",
-    "AWS::SQS::Queue": "sqs_queue",
     "AWS::Events::Rule": "event_rule",
 }
 
-#: Kinds drawn only when an arrow touches them (CDK adds log groups of its own).
-ON_DEMAND_KINDS = frozenset({"log_group"})
+#: Types that are plumbing: never drawn, only looked through for relationships.
+PLUMBING = re.compile(
+    r"^(AWS::IAM::|AWS::Lambda::|AWS::CDK::|AWS::CloudFormation::|AWS::SSM::Parameter$"
+    r"|AWS::EC2::(SecurityGroup|Route|RouteTable|SubnetRouteTableAssociation|VPCGatewayAttachment|EIP"
+    r"|LaunchTemplate|FlowLog|NetworkAcl|SubnetNetworkAclAssociation|VPCEndpointPolicy)"
+    r"|AWS::EFS::MountTarget$|AWS::EKS::(AccessEntry|PodIdentityAssociation)$"
+    r"|AWS::KMS::Alias$|AWS::SNS::TopicPolicy$|AWS::SQS::QueuePolicy$|AWS::ECR::RepositoryPolicy$"
+    r"|AWS::AutoScaling::(LifecycleHook|ScheduledAction|ScalingPolicy)$|AWS::ApplicationAutoScaling::"
+    r"|AWS::SecretsManager::(SecretTargetAttachment|RotationSchedule|ResourcePolicy)$|Custom::)"
+)
 
-#: Resources looked through when collecting what a visible resource uses.
+#: Resources looked through when collecting what a resource uses.
 TRANSPARENT_TYPES = frozenset({"AWS::EC2::LaunchTemplate", "AWS::IAM::InstanceProfile"})
 
-CAPTIONS: dict[str, str] = {
-    "vpc": "VPC",
-    "public_subnets": "Public subnets",
-    "private_subnets": "Private subnets",
-    "isolated_subnets": "Isolated subnets",
-    "nat_gateway": "NAT gateway",
-    "internet_gateway": "Internet gateway",
-    "vpc_endpoint": "VPC endpoint",
-    "eks_cluster": "EKS cluster",
-    "managed_node_group": "Managed node group",
-    "auto_scaling_group": "Self-managed nodes (ASG)",
-    "fargate_profile": "Fargate profile",
-    "eks_addon": "EKS add-on",
-    "kubernetes_manifest": "Kubernetes manifest",
-    "storage_class": "StorageClass",
-    "helm_chart": "Helm chart",
-    "ecr_repository": "ECR repository",
-    "ecr_registry_setting": "ECR registry setting",
-    "efs_file_system": "EFS file system",
-    "fsx_file_system": "FSx file system",
-    "fsx_storage_virtual_machine": "FSx ONTAP SVM",
-    "fsx_volume": "FSx ONTAP volume",
-    "app_runner_service": "App Runner service",
-    "app_runner_vpc_connector": "App Runner VPC connector",
-    "app_runner_ingress": "App Runner VPC ingress",
-    "kms_key": "KMS key",
-    "log_group": "Log group",
-    "s3_bucket": "S3 bucket",
-    "secret": "Secret",
-    "database": "Database",
-    "load_balancer": "Load balancer",
-    "sns_topic": "SNS topic",
-    "sqs_queue": "SQS queue",
-    "event_rule": "EventBridge rule",
+#: What each kind is called in a picture.
+TITLES: dict[str, tuple[str, str]] = {  # kind -> (one, several)
+    "nat_gateway": ("NAT gateway", "NAT gateways"),
+    "internet_gateway": ("Internet gateway", "Internet gateways"),
+    "vpc_endpoint": ("VPC endpoint", "VPC endpoints"),
+    "eks_cluster": ("EKS control plane", "EKS control planes"),
+    "managed_node_group": ("Managed node group", "Managed node groups"),
+    "auto_scaling_group": ("Self-managed nodes", "Self-managed node groups"),
+    "fargate_profile": ("Fargate profile", "Fargate profiles"),
+    "eks_addon": ("EKS add-on", "EKS add-ons"),
+    "kubernetes_manifest": ("Kubernetes object", "Kubernetes objects"),
+    "storage_class": ("StorageClass", "StorageClasses"),
+    "helm_chart": ("Helm chart", "Helm charts"),
+    "ecr_repository": ("ECR repository", "ECR repositories"),
+    "ecr_registry_setting": ("Registry setting", "Registry settings"),
+    "efs_file_system": ("EFS file system", "EFS file systems"),
+    "app_runner_service": ("App Runner service", "App Runner services"),
+    "app_runner_vpc_connector": ("App Runner VPC connector", "App Runner VPC connectors"),
+    "app_runner_ingress": ("Private ingress endpoint", "Private ingress endpoints"),
+    "ecs_cluster": ("ECS cluster", "ECS clusters"),
+    "ecs_service": ("ECS service", "ECS services"),
+    "kms_key": ("KMS key", "KMS keys"),
+    "log_group": ("Log group", "Log groups"),
+    "secret": ("Secret", "Secrets"),
+    "cache": ("ElastiCache", "ElastiCache caches"),
+    "sns_topic": ("SNS topic", "SNS topics"),
+    "event_rule": ("EventBridge rule", "EventBridge rules"),
 }
 
-#: Labels of arrows between two kinds; other arrows carry no label.
-RELATIONS: dict[tuple[str, str], str] = {
-    ("managed_node_group", "eks_cluster"): "joins",
-    ("auto_scaling_group", "eks_cluster"): "joins",
-    ("fargate_profile", "eks_cluster"): "runs pods of",
-    ("eks_addon", "eks_cluster"): "add-on of",
-    ("kubernetes_manifest", "eks_cluster"): "applied to",
-    ("storage_class", "eks_cluster"): "applied to",
-    ("helm_chart", "eks_cluster"): "installed in",
-    ("app_runner_service", "app_runner_vpc_connector"): "egress via",
-    ("app_runner_service", "ecr_repository"): "image from",
-    ("efs_file_system", "private_subnets"): "mount targets",
-    ("nat_gateway", "public_subnets"): "in",
-    ("efs_file_system", "isolated_subnets"): "mount targets",
-    ("event_rule", "sns_topic"): "notifies",
-    ("event_rule", "sqs_queue"): "notifies",
-    ("event_rule", "ecr_repository"): "watches",
-}
-#: Labels of arrows into a kind, whatever points at it.
-TARGET_RELATIONS: dict[str, str] = {"kms_key": "encrypted with", "log_group": "logs to"}
+#: Kinds drawn as one box per group however many there are (the box lists them).
+COLLECTIONS = frozenset(
+    {
+        "eks_addon",
+        "kubernetes_manifest",
+        "storage_class",
+        "helm_chart",
+        "ecr_repository",
+        "ecr_registry_setting",
+        "kms_key",
+        "secret",
+        "log_group",
+        "event_rule",
+        "sns_topic",
+        "nat_gateway",
+        "vpc_endpoint",
+        "generic",
+    }
+)
+#: Kinds that run workloads; two or more in one subnet group get a frame of their own,
+#: so one arrow stands for all of them.
+COMPUTE = frozenset({"managed_node_group", "auto_scaling_group", "fargate_profile", "ecs_service"})
+#: Kinds that live in Kubernetes, drawn inside the EKS cluster's frame.
+KUBERNETES = frozenset({"eks_addon", "kubernetes_manifest", "storage_class", "helm_chart"})
+#: Kinds drawn at the security edge; what uses them is written in their box instead of arrows.
+SECURITY = frozenset({"kms_key", "secret"})
+#: Kinds that say in their box what uses them, instead of arrows.
+USED_BY = SECURITY | {"log_group"}
+#: Kinds that show only when the stack's own resources refer to them.
+ON_DEMAND = frozenset({"log_group"})
 
 _SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 _MANIFEST_KIND = re.compile(r'"kind"\s*:\s*"([A-Za-z]+)"')
@@ -155,31 +161,36 @@ _PULL_ACTIONS = frozenset(
         "ecr:DescribeImages",
     }
 )
-
-
-@dataclass(frozen=True, order=True)
-class Node:
-    """One box in the diagram."""
-
-    id: str
-    kind: str
-    label: str
-    group: str | None = None
-    #: The stack that defines the resource, when it is not the diagram's stack.
-    external: str | None = None
+#: Well-known ports, named on arrows from security-group rules.
+PORTS = {2049: "NFS", 443: "HTTPS", 6379: "Redis/Valkey", 5432: "PostgreSQL", 3306: "MySQL", 988: "Lustre"}
 
 
 @dataclass(frozen=True, order=True)
 class Group:
-    """A frame around nodes (a VPC)."""
+    """A boundary: the region, a VPC, a subnet tier, the EKS cluster, the registry, security."""
 
     id: str
     label: str
+    kind: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Node:
+    """One box: a title and a few facts."""
+
+    id: str
+    kind: str
+    title: str
+    facts: tuple[str, ...] = ()
+    group: str | None = None
+    #: The stack that defines it, when it is not the diagram's stack.
+    external: str | None = None
 
 
 @dataclass(frozen=True, order=True)
 class Edge:
-    """An arrow from ``source`` (the resource that uses) to ``target``."""
+    """An arrow from what uses to what is used; either end is a node or a group id."""
 
     source: str
     target: str
@@ -188,32 +199,21 @@ class Edge:
 
 @dataclass(frozen=True)
 class Model:
-    """The architecture of one stack: nodes, the VPCs they sit in, arrows."""
+    """The architecture of one stack (or of the app): boundaries, boxes, arrows."""
 
-    stack: str
+    name: str
     nodes: tuple[Node, ...]
     groups: tuple[Group, ...] = ()
     edges: tuple[Edge, ...] = ()
 
-    def to_json(self) -> str:
-        """Stable JSON: sorted, indented, one trailing newline."""
-        data = {
-            "stack": self.stack,
-            "groups": [asdict(g) for g in sorted(self.groups)],
-            "nodes": [asdict(n) for n in sorted(self.nodes)],
-            "edges": [asdict(e) for e in sorted(self.edges)],
-        }
-        return json.dumps(data, indent=2, sort_keys=True) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Model:
-        data = json.loads(text)
-        return cls(
-            stack=data["stack"],
-            groups=tuple(Group(**g) for g in data["groups"]),
-            nodes=tuple(Node(**n) for n in data["nodes"]),
-            edges=tuple(Edge(**e) for e in data["edges"]),
-        )
+    def group_chain(self, group: str | None) -> list[str]:
+        """``group`` and every boundary around it, innermost first."""
+        parents = {g.id: g.parent for g in self.groups}
+        chain: list[str] = []
+        while group is not None:
+            chain.append(group)
+            group = parents.get(group)
+        return chain
 
 
 def _literal(value: Any) -> str | None:
@@ -324,89 +324,6 @@ class _App:
         return seen
 
 
-def _subnet_kind(app: _App, key: Key) -> str:
-    properties = app.properties(key)
-    for tag in properties.get("Tags", []):
-        if tag.get("Key") == "aws-cdk:subnet-type" and isinstance(tag.get("Value"), str):
-            return f"{tag['Value'].lower()}_subnets"
-    return "public_subnets" if properties.get("MapPublicIpOnLaunch") is True else "private_subnets"
-
-
-def _details(app: _App, key: Key, kind: str) -> list[str]:
-    p = app.properties(key)
-    if kind == "vpc":
-        return [text] if (text := _literal(p.get("CidrBlock"))) else []
-    if kind == "eks_cluster":
-        version = _literal(p.get("Version"))
-        vpc_config = p.get("ResourcesVpcConfig", {})
-        public = vpc_config.get("EndpointPublicAccess")
-        endpoint = "public+private endpoint" if public is True else "private endpoint"
-        return [f"Kubernetes {version}, {endpoint}" if version else endpoint]
-    if kind == "managed_node_group":
-        lines = []
-        types = [t for t in p.get("InstanceTypes", []) if isinstance(t, str)]
-        if types:
-            lines.append(", ".join(types) + (" (spot)" if p.get("CapacityType") == "SPOT" else ""))
-        scaling = p.get("ScalingConfig", {})
-        if all(_literal(scaling.get(k)) is not None for k in ("MinSize", "MaxSize")):
-            lines.append(f"{scaling['MinSize']}-{scaling['MaxSize']} nodes")
-        if ami := _literal(p.get("AmiType")):
-            lines.append(str(ami))
-        return lines
-    if kind == "auto_scaling_group":
-        if all(_literal(p.get(k)) is not None for k in ("MinSize", "MaxSize")):
-            return [f"{p['MinSize']}-{p['MaxSize']} nodes"]
-        return []
-    if kind == "fargate_profile":
-        namespaces = sorted(
-            str(s["Namespace"]) for s in p.get("Selectors", []) if _literal(s.get("Namespace")) is not None
-        )
-        return [f"namespaces: {', '.join(namespaces)}"] if namespaces else []
-    if kind == "eks_addon":
-        return [text] if (text := _literal(p.get("AddonName"))) else []
-    if kind in ("kubernetes_manifest", "storage_class"):
-        text = "".join(_literal_strings(p.get("Manifest")))
-        kinds = _MANIFEST_KIND.findall(text)
-        names = _MANIFEST_NAME.findall(text)
-        if kinds and len(kinds) == len(names):
-            return [f"{k} {n}" for k, n in zip(kinds, names, strict=True)]
-        return sorted(set(kinds))
-    if kind == "event_rule":
-        pattern = p.get("EventPattern", {})
-        detail_types = pattern.get("detail-type", []) if isinstance(pattern, dict) else []
-        return [str(d) for d in detail_types if isinstance(d, str)]
-    if kind == "helm_chart":
-        return [text] if (text := _literal(p.get("Chart"))) else []
-    if kind == "ecr_repository":
-        lines = [str(name)] if (name := _literal(p.get("RepositoryName"))) else []
-        if mutability := _literal(p.get("ImageTagMutability")):
-            lines.append(f"tags {str(mutability).lower().replace('_', ' ')}")
-        return lines
-    if kind == "ecr_registry_setting":
-        return [app.type_of(key).removeprefix("AWS::ECR::")]
-    if kind == "fsx_file_system":
-        fs_type = _literal(p.get("FileSystemType"))
-        capacity = _literal(p.get("StorageCapacity"))
-        return [" ".join(str(x) for x in (fs_type, f"{capacity} GiB" if capacity else None) if x)]
-    if kind == "app_runner_service":
-        lines = []
-        instance = p.get("InstanceConfiguration", {})
-        cpu, memory = _literal(instance.get("Cpu")), _literal(instance.get("Memory"))
-        if cpu and memory:
-            cpu_text = str(cpu) if "cpu" in str(cpu).lower() else f"{cpu} vCPU"
-            lines.append(f"{cpu_text} / {memory}")
-        return lines
-    if kind == "log_group":
-        days = _literal(p.get("RetentionInDays"))
-        return [f"{days} days"] if days else []
-    if kind == "kms_key":
-        return ["rotation on"] if p.get("EnableKeyRotation") is True else []
-    if kind == "database" or kind == "vpc_endpoint":
-        name = _literal(p.get("Engine")) or _literal(p.get("ServiceName"))
-        return [str(name)] if name else [app.type_of(key).split("::")[1]]
-    return []
-
-
 def _path(app: _App, key: Key) -> str:
     """The construct path of a resource, without the trailing ``/Resource``."""
     path = app.paths.get(key[0], {}).get(key[1])
@@ -420,244 +337,572 @@ def _path(app: _App, key: Key) -> str:
     return path
 
 
+def _short_types(types: list[str]) -> str:
+    """``["m7i.large", "m6i.large", "m5.large"]`` as ``m7i/m6i/m5 large``."""
+    sizes = {t.partition(".")[2] for t in types}
+    if len(sizes) == 1 and len(types) > 1 and all("." in t for t in types):
+        return "/".join(t.partition(".")[0] for t in types) + " " + sizes.pop()
+    return ", ".join(types)
+
+
+def _sizes(low: Any, high: Any, noun: str = "nodes") -> list[str]:
+    if _literal(low) is None or _literal(high) is None:
+        return []
+    return [f"{low}-{high} {noun}" if low != high else f"{low} {noun}"]
+
+
+def _cpu_memory(cpu: Any, memory: Any) -> list[str]:
+    """``"1024"``, ``"2048"`` (CPU units, MiB) or ``"1 vCPU"``, ``"2 GB"`` as ``1 vCPU, 2 GB``."""
+    cpu, memory = _literal(cpu), _literal(memory)
+    if not cpu or not memory:
+        return []
+    cpu_text = f"{int(cpu) / 1024:g} vCPU" if cpu.isdigit() else cpu
+    memory_text = f"{int(memory) / 1024:g} GB" if memory.isdigit() else memory
+    return [f"{cpu_text}, {memory_text}"]
+
+
+def _generic_title(cfn_type: str) -> str:
+    """``AWS::ECS::TaskDefinition`` as ``ECS TaskDefinition``."""
+    parts = cfn_type.split("::")
+    return " ".join(parts[1:]) if len(parts) == 3 else cfn_type
+
+
+def _title(app: _App, key: Key, kind: str) -> str:
+    if kind == "fsx_file_system":
+        fs_type = _literal(app.properties(key).get("FileSystemType")) or ""
+        names = {"ONTAP": "NetApp ONTAP", "OPENZFS": "OpenZFS", "WINDOWS": "Windows File Server"}
+        return f"FSx for {names.get(fs_type, fs_type.title())}".rstrip()
+    if kind == "ecs_service" and app.type_of(key) == "AWS::ECS::ExpressGatewayService":
+        return "ECS Express Mode service"
+    if kind == "generic":
+        return _generic_title(app.type_of(key))
+    return TITLES.get(kind, (kind, kind))[0]
+
+
+def _manifest_objects(app: _App, key: Key) -> list[str]:
+    text = "".join(_literal_strings(app.properties(key).get("Manifest")))
+    kinds, names = _MANIFEST_KIND.findall(text), _MANIFEST_NAME.findall(text)
+    if kinds and len(kinds) == len(names):
+        return [f"{k} {n}" for k, n in zip(kinds, names, strict=True)]
+    return sorted(set(kinds))
+
+
+def _facts(app: _App, key: Key, kind: str) -> list[str]:
+    p = app.properties(key)
+    if kind == "eks_cluster":
+        version = _literal(p.get("Version"))
+        public = p.get("ResourcesVpcConfig", {}).get("EndpointPublicAccess") is True
+        return [
+            f"Kubernetes {version}" if version else "Kubernetes",
+            "public endpoint" if public else "private endpoint",
+        ]
+    if kind == "managed_node_group":
+        listed = p.get("InstanceTypes")
+        types = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
+        capacity = "Spot" if p.get("CapacityType") == "SPOT" else "On-Demand"
+        scaling = p.get("ScalingConfig", {})
+        ami = str(_literal(p.get("AmiType")) or "").replace("_STANDARD", "").replace("_", " ", 1)
+        sizes = _sizes(scaling.get("MinSize"), scaling.get("MaxSize"))
+        return [
+            ", ".join(x for x in (capacity, _short_types(types)) if x),
+            ", ".join([*sizes, *([ami] if ami else [])]),
+        ]
+    if kind == "auto_scaling_group":
+        policy = p.get("MixedInstancesPolicy", {})
+        overrides = policy.get("LaunchTemplate", {}).get("Overrides", [])
+        types = [o["InstanceType"] for o in overrides if isinstance(o.get("InstanceType"), str)]
+        spot = policy.get("InstancesDistribution", {}).get("OnDemandPercentageAboveBaseCapacity") == 0
+        for template in sorted(app.refs(key[0], p.get("LaunchTemplate"))) if not types else []:
+            data = app.properties(template).get("LaunchTemplateData", {})
+            types += [data["InstanceType"]] if isinstance(data.get("InstanceType"), str) else []
+        first = ", ".join(x for x in ("Spot" if spot else "", _short_types(types)) if x)
+        taints = [
+            f"taint {tag['Key'].rsplit('/', 1)[-1]}={tag['Value']}"
+            for tag in p.get("Tags", []) or []
+            if isinstance(tag, dict)
+            and isinstance(tag.get("Key"), str)
+            and isinstance(tag.get("Value"), str)
+            and "/node-template/taint/" in tag["Key"]
+        ]
+        return [x for x in (first, *_sizes(p.get("MinSize"), p.get("MaxSize")), *sorted(taints)) if x]
+    if kind == "fargate_profile":
+        namespaces = sorted(
+            {str(s["Namespace"]) for s in p.get("Selectors", []) if _literal(s.get("Namespace"))}
+        )
+        return [f"namespace {', '.join(namespaces)}"] if namespaces else []
+    if kind in ("eks_addon", "helm_chart"):
+        return [text] if (text := _literal(p.get("AddonName") or p.get("Chart"))) else []
+    if kind in ("kubernetes_manifest", "storage_class"):
+        objects = _manifest_objects(app, key)
+        return [o.removeprefix("StorageClass ") for o in objects] if kind == "storage_class" else objects
+    if kind == "ecr_repository":
+        return [text] if (text := _literal(p.get("RepositoryName"))) else []
+    if kind == "ecr_registry_setting":
+        cfn_type = app.type_of(key).removeprefix("AWS::ECR::")
+        if cfn_type == "PullThroughCacheRule":
+            prefix = _literal(p.get("EcrRepositoryPrefix"))
+            return [f"pull-through cache {prefix}" if prefix else "pull-through cache"]
+        if cfn_type == "RegistryScanningConfiguration":
+            return [f"{str(_literal(p.get('ScanType')) or '').lower()} scanning".strip()]
+        if cfn_type == "RepositoryCreationTemplate":
+            return [f"creation template {_literal(p.get('Prefix')) or ''}".strip()]
+        return [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", cfn_type).lower()]
+    if kind == "efs_file_system":
+        return ["encrypted"] if p.get("Encrypted") is True else []
+    if kind == "fsx_file_system":
+        storage = _literal(p.get("StorageCapacity"))
+        config = p.get("OntapConfiguration") or p.get("LustreConfiguration") or {}
+        throughput = _literal(config.get("ThroughputCapacity"))
+        deployment = _literal(config.get("DeploymentType"))
+        amounts = [f"{storage} GiB" if storage else "", f"{throughput} MB/s" if throughput else ""]
+        return [x for x in (", ".join(a for a in amounts if a), str(deployment or "").replace("_", "-")) if x]
+    if kind == "fsx_part":
+        name = _literal(p.get("Name"))
+        noun = "SVM" if app.type_of(key).endswith("StorageVirtualMachine") else "volume"
+        return [f"{noun} {name}" if name else noun]
+    if kind == "service_part":
+        if tracing := p.get("TraceConfiguration"):
+            return [f"{str(tracing.get('Vendor', '')).replace('AWSXRAY', 'X-Ray')} tracing".strip()]
+        sizes = _sizes(p.get("MinSize"), p.get("MaxSize"), "instances")
+        if sizes and (concurrency := _literal(p.get("MaxConcurrency"))):
+            return [f"{sizes[0]}, {concurrency} requests each"]
+        return sizes
+    if kind == "app_runner_service":
+        instance = p.get("InstanceConfiguration", {})
+        return _cpu_memory(instance.get("Cpu"), instance.get("Memory"))
+    if kind == "ecs_service":
+        scaling = p.get("ScalingTarget", {})
+        scaling = scaling if isinstance(scaling, dict) else {}
+        tasks = _sizes(scaling.get("MinTaskCount"), scaling.get("MaxTaskCount"), "tasks")
+        return [*_cpu_memory(p.get("Cpu"), p.get("Memory")), *tasks]
+    if kind == "cache":
+        engine = _literal(p.get("Engine"))
+        return (
+            [f"{engine}, serverless" if app.type_of(key).endswith("ServerlessCache") else str(engine)]
+            if engine
+            else []
+        )
+    if kind == "log_group":
+        return [f"kept {days} days"] if (days := _literal(p.get("RetentionInDays"))) else []
+    if kind == "kms_key":
+        return ["rotation on"] if p.get("EnableKeyRotation") is True else []
+    if kind == "vpc_endpoint":
+        service = _literal(p.get("ServiceName"))
+        return [service.rsplit(".", 1)[-1]] if service else []
+    if kind == "event_rule":
+        pattern = p.get("EventPattern", {})
+        detail_types = pattern.get("detail-type", []) if isinstance(pattern, dict) else []
+        return [", ".join(str(d) for d in detail_types if isinstance(d, str))] if detail_types else []
+    if kind == "generic":
+        return [_path(app, key).rsplit("/", 1)[-1]]
+    return []
+
+
 class _Builder:
     def __init__(self, app: _App, stack: str) -> None:
-        self.app = app
-        self.stack = stack
+        self.app, self.stack = app, stack
         self.kind: dict[Key, str] = {}
-        self.node_id: dict[Key, str] = {}
-        self.subnet_vpc: dict[Key, Key | None] = {}
-        self.nodes: dict[str, Node] = {}
-        self.groups: dict[str, Group] = {}
-        self.edges: set[Edge] = set()
-        self._classify()
-
-    def _classify(self) -> None:
-        for stack in sorted(self.app.templates):
-            for key in self.app.resources(stack):
-                cfn_type = self.app.type_of(key)
-                if cfn_type == "AWS::EC2::Subnet":
-                    vpcs = sorted(self.app.refs(stack, self.app.properties(key).get("VpcId")))
-                    vpc = vpcs[0] if vpcs else None
-                    self.subnet_vpc[key] = vpc
-                    kind = _subnet_kind(self.app, key)
-                    self.kind[key] = kind
-                    owner = _path(self.app, vpc) if vpc else f"{stack}/subnets"
-                    self.node_id[key] = f"{owner}/{kind.replace('_', '-')}"
-                elif cfn_type in KINDS:
+        for name in sorted(app.templates):
+            for key in app.resources(name):
+                cfn_type = app.type_of(key)
+                if cfn_type in KINDS:
                     kind = KINDS[cfn_type]
-                    if kind in ("kubernetes_manifest", "storage_class"):
-                        text = "".join(_literal_strings(self.app.properties(key).get("Manifest")))
-                        if set(_MANIFEST_KIND.findall(text)) == {"StorageClass"}:
-                            kind = "storage_class"
+                    if kind == "kubernetes_manifest" and {
+                        o.split(" ")[0] for o in _manifest_objects(app, key)
+                    } == {"StorageClass"}:
+                        kind = "storage_class"
                     self.kind[key] = kind
-                    self.node_id[key] = _path(self.app, key)
+                elif cfn_type and not PLUMBING.match(cfn_type):
+                    self.kind[key] = "generic"
+        self.uses = {key: app.uses(key) for key in self.kind}
+        self.subnets: dict[Key, tuple[Key | None, str]] = {}  # subnet -> (vpc, tier)
+        for key, kind in self.kind.items():
+            if kind == "subnet":
+                vpcs = sorted(k for k in self.uses[key] if self.kind.get(k) == "vpc")
+                self.subnets[key] = (vpcs[0] if vpcs else None, _subnet_tier(app, key))
+        # Parts drawn inside their host's box (an FSx SVM in its file system), and what
+        # a host reaches through resources of its own (EFS mount targets, their groups).
+        self.host: dict[Key, Key] = {}
+        self.extra_uses: dict[Key, set[Key]] = defaultdict(set)
+        for name in sorted(app.templates):
+            for key in app.resources(name):
+                cfn_type, p = app.type_of(key), app.properties(key)
+                if self.kind.get(key) == "fsx_part":
+                    hosts = sorted(k for k in app.refs(name, p.get("FileSystemId")) if k in self.kind)
+                    if hosts:
+                        self.host[key] = hosts[0]
+                elif cfn_type == "AWS::EFS::MountTarget":
+                    for file_system in app.refs(name, p.get("FileSystemId")):
+                        self.extra_uses[file_system] |= app.refs(
+                            name, [p.get("SubnetId"), p.get("SecurityGroups")]
+                        )
+                elif cfn_type == "AWS::EC2::VPCGatewayAttachment":
+                    for gateway in app.refs(name, p.get("InternetGatewayId")):
+                        self.extra_uses[gateway] |= app.refs(name, p.get("VpcId"))
+        for key, extra in self.extra_uses.items():
+            self.uses.setdefault(key, set()).update(extra)
+        for key in sorted(k for k, kind in self.kind.items() if kind == "service_part"):
+            users = sorted(k for k in self.kind if key in self.uses[k] and self.kind[k] != "service_part")
+            if users:
+                self.host[key] = users[0]
+        self.groups: dict[str, Group] = {}
+        self.tiers: dict[str, tuple[Key, str]] = {}
+        self.bucket_of: dict[Key, str] = {}
+        self.members: dict[str, list[Key]] = defaultdict(list)
 
-    def _group_of(self, key: Key) -> str | None:
-        """The VPC frame ``key`` sits in: its own VPC, or the VPC of a subnet it uses."""
-        vpc: Key | None = None
-        if self.kind.get(key) == "vpc":
-            vpc = key
-        elif key in self.subnet_vpc:
-            vpc = self.subnet_vpc[key]
-        else:
-            subnets = sorted(k for k in self.app.uses(key) if k in self.subnet_vpc)
-            vpcs = sorted({v for v in (self.subnet_vpc[s] for s in subnets) if v is not None})
-            vpc = vpcs[0] if len(vpcs) == 1 else None
-        if vpc is None:
-            return None
-        group_id = f"{_path(self.app, vpc)}/frame"
+    # --- boundaries ----------------------------------------------------------------------------
+
+    def _group(self, group_id: str, label: str, kind: str, parent: str | None) -> str:
         if group_id not in self.groups:
-            cidr = _literal(self.app.properties(vpc).get("CidrBlock"))
-            label = f"VPC {cidr}" if cidr else "VPC"
-            if vpc[0] != self.stack:
-                label += f" (from {vpc[0]})"
-            self.groups[group_id] = Group(id=group_id, label=label)
+            self.groups[group_id] = Group(id=group_id, label=label, kind=kind, parent=parent)
         return group_id
 
-    def _label(self, key: Key) -> str:
+    def _region(self) -> str:
+        return self._group("region", "AWS account, one region", "region", None)
+
+    def _vpc_group(self, vpc: Key) -> str:
+        cidr = _literal(self.app.properties(vpc).get("CidrBlock"))
+        label = f"VPC {cidr}" if cidr else "VPC"
+        if vpc[0] != self.stack:
+            label += f" (from {vpc[0]})"
+        return self._group(f"vpc:{_path(self.app, vpc)}", label, "vpc", self._region())
+
+    def _tier_group(self, vpc: Key, tier: str) -> str:
+        count = sum(1 for v, t in self.subnets.values() if v == vpc and t == tier)
+        vpc_group = self._vpc_group(vpc)
+        label = f"{tier.title()} subnets ({count})"
+        self.tiers[f"{vpc_group}:{tier}"] = (vpc, tier)
+        return self._group(f"{vpc_group}:{tier}", label, "subnets", vpc_group)
+
+    def _placement(self, key: Key) -> str:
+        kind, uses = self.kind[key], self.uses[key]
+        if kind in KUBERNETES or kind == "eks_cluster":
+            clusters = sorted(k for k in uses if self.kind.get(k) == "eks_cluster")
+            cluster = key if kind == "eks_cluster" else (clusters[0] if clusters else None)
+            name = _path(self.app, cluster) if cluster else "cluster"
+            return self._group(f"eks:{name}", "EKS cluster", "eks", self._region())
+        if kind.startswith("ecr_"):
+            return self._group("registry", "ECR private registry", "registry", self._region())
+        if kind in SECURITY:
+            return self._group("security", "Keys and secrets", "security", self._region())
+        tiers = sorted(self.subnets[k] for k in uses if k in self.subnets and self.subnets[k][0] is not None)
+        if tiers:
+            order = {"private": 0, "isolated": 1, "public": 2}
+            vpc, tier = min(tiers, key=lambda vt: (order.get(vt[1], 3), vt))
+            assert vpc is not None
+            return self._tier_group(vpc, tier)
+        vpcs = sorted(k for k in uses if self.kind.get(k) == "vpc")
+        if vpcs and kind in ("internet_gateway", "vpc_endpoint", "generic"):
+            return self._vpc_group(vpcs[0])
+        return self._region()
+
+    # --- boxes ---------------------------------------------------------------------------------
+
+    def _place(self, key: Key) -> str:
+        """The box ``key`` is drawn in (added on first use)."""
+        key = self.host.get(key, key)
+        if key in self.bucket_of:
+            return self.bucket_of[key]
         kind = self.kind[key]
-        lines = [CAPTIONS.get(kind, kind)]
-        if key in self.subnet_vpc:
-            same = [k for k in self.subnet_vpc if self.node_id[k] == self.node_id[key]]
-            lines.append(f"{len(same)} subnets")
+        group = self._placement(key)
+        if kind in COLLECTIONS:
+            suffix = self.app.type_of(key).replace("::", "-") if kind == "generic" else kind
+            bucket = f"{group}/{suffix}"
         else:
-            name = _path(self.app, key).removeprefix(f"{key[0]}/")
-            lines.append(name)
-            lines.extend(_details(self.app, key, kind))
-        if key[0] != self.stack:
-            lines.append(f"(from {key[0]})")
-        return "\n".join(lines)
+            bucket = _path(self.app, key)
+        self.bucket_of[key] = bucket
+        self.members[bucket].append(key)
+        return bucket
 
-    def add_node(self, key: Key) -> str:
-        node_id = self.node_id[key]
-        if node_id not in self.nodes:
-            self.nodes[node_id] = Node(
-                id=node_id,
-                kind=self.kind[key],
-                label=self._label(key),
-                group=self._group_of(key),
-                external=key[0] if key[0] != self.stack else None,
-            )
-        return node_id
+    def _name(self, key: Key) -> str:
+        """What a reader calls ``key`` in a sentence ("StorageClass lustre", "EKS control plane")."""
+        key = self.host.get(key, key)
+        kind = self.kind[key]
+        facts = _facts(self.app, key, kind)
+        if kind == "storage_class" and facts:
+            return f"StorageClass {facts[0]}"
+        if kind == "kubernetes_manifest" and facts:
+            return facts[0].split(" ")[0]
+        return _title(self.app, key, kind)
 
-    def add_edge(self, source: Key, target: Key, label: str | None = None) -> None:
-        if self.node_id[source] == self.node_id[target]:
-            return
-        if label is None:
-            label = RELATIONS.get(
-                (self.kind[source], self.kind[target]), TARGET_RELATIONS.get(self.kind[target], "")
-            )
-        self.edges.add(Edge(source=self.add_node(source), target=self.add_node(target), label=label))
+    def _users(self, key: Key) -> list[str]:
+        users = {
+            self._name(user) for user in self.bucket_of if key in self.uses.get(user, ()) and user != key
+        }
+        for flow_log in self.app.resources(key[0]):
+            p = self.app.properties(flow_log)
+            if self.app.type_of(flow_log) == "AWS::EC2::FlowLog" and key in self.app.refs(key[0], p):
+                users.add("VPC flow logs")
+        return sorted(users)
 
-    def grants(self) -> dict[Key, set[tuple[Key, str]]]:
-        """Role -> (resource it may access, label), from IAM policies of every stack."""
+    def _node(self, bucket: str) -> Node:
+        members = sorted(self.members[bucket])
+        first = members[0]
+        kind = self.kind[first]
+        group = self._compute_frame(bucket) or self._placement(first)
+        externals = {k[0] for k in members} - {self.stack}
+        external = (
+            externals.pop() if len(externals) == 1 and all(k[0] != self.stack for k in members) else None
+        )
+        parts = sorted(k for k, host in self.host.items() if host in members)
+        if len(members) == 1:
+            facts = _facts(self.app, first, kind) + [
+                f for part in parts for f in _facts(self.app, part, self.kind[part])
+            ]
+            if kind in USED_BY and (users := self._users(first)):
+                facts.insert(0, "for " + ", ".join(users))
+            title = _title(self.app, first, kind)
+        else:
+            lines = []
+            for member in members:
+                member_facts = _facts(self.app, member, kind)
+                if kind in USED_BY:
+                    member_facts = [", ".join(self._users(member)) or "unused", *member_facts[:0]]
+                lines.append(", ".join(member_facts) or _path(self.app, member).rsplit("/", 1)[-1])
+            facts = sorted(set(lines), key=lambda line: (line.lower(), line))
+            plural = TITLES.get(kind, (None, None))[1] or _generic_title(self.app.type_of(first)) + "s"
+            title = f"{plural} ({len(members)})"
+        if len(facts) > 6:
+            facts = [*facts[:5], f"and {len(facts) - 5} more"]
+        if external:
+            facts.append(f"from {external}")
+        return Node(id=bucket, kind=kind, title=title, facts=tuple(facts), group=group, external=external)
+
+    # --- relationships -------------------------------------------------------------------------
+
+    def _relations(self, visible: list[Key]) -> Iterator[tuple[Key, Key, str]]:
+        app = self.app
+        for key in visible:
+            for target in sorted(self.uses[key]):
+                if target in self.kind:
+                    yield key, target, ""
+        grants = self._grants()
+        for key in visible:
+            for role in sorted(r for r in self.uses[key] if app.type_of(r) == "AWS::IAM::Role"):
+                for target, label in sorted(grants.get(role, ())):
+                    yield key, target, label
+        owners: dict[Key, list[Key]] = defaultdict(list)
+        for key in sorted(self.kind):
+            for target in sorted(self.uses[key]):
+                if app.type_of(target) == "AWS::EC2::SecurityGroup":
+                    owners[target].append(key)
+        for group, owned in list(owners.items()):
+            owners[group] = sorted(set(owned))
+        for source_group, target_group, label in self._security_group_rules():
+            sources = []
+            # A group that is an attribute of a resource (a cluster's security group) is its own.
+            for source in owners.get(source_group) or ([source_group] if source_group in self.kind else []):
+                # Nodes and Fargate pods use the cluster security group: the rule is theirs.
+                capacity = [k for k in visible if self.kind[k] in COMPUTE and source in self.uses[k]]
+                sources += capacity if self.kind[source] == "eks_cluster" and capacity else [source]
+            for source in sorted(set(sources)):
+                for target in owners.get(target_group) or (
+                    [target_group] if target_group in self.kind else []
+                ):
+                    if self.stack in (source[0], target[0]):
+                        yield source, target, label
+
+    def _grants(self) -> dict[Key, set[tuple[Key, str]]]:
+        """Role -> (resource it may access, label), from the IAM policies of every stack."""
         found: dict[Key, set[tuple[Key, str]]] = defaultdict(set)
 
         def collect(stack: str, roles: set[Key], document: Any) -> None:
             statements = document.get("Statement", []) if isinstance(document, dict) else []
             for statement in statements:
-                if statement.get("Effect") != "Allow":
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
                     continue
                 actions = statement.get("Action", [])
-                actions = {actions} if isinstance(actions, str) else set(actions)
-                label = "pulls images" if actions and actions <= _PULL_ACTIONS else "IAM access"
+                actions = (
+                    {actions} if isinstance(actions, str) else {a for a in actions if isinstance(a, str)}
+                )
+                label = "pull images" if actions and actions <= _PULL_ACTIONS else "IAM access"
                 for target in self.app.refs(stack, statement.get("Resource")):
                     if target in self.kind:
                         for role in roles:
                             found[role].add((target, label))
 
-        for stack in self.app.templates:
+        for stack in sorted(self.app.templates):
             for key in self.app.resources(stack):
                 cfn_type, properties = self.app.type_of(key), self.app.properties(key)
                 if cfn_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-                    roles = self.app.refs(stack, properties.get("Roles"))
-                    collect(stack, roles, properties.get("PolicyDocument"))
+                    collect(
+                        stack, self.app.refs(stack, properties.get("Roles")), properties.get("PolicyDocument")
+                    )
                 elif cfn_type == "AWS::IAM::Role":
-                    for policy in properties.get("Policies", []):
-                        collect(stack, {key}, policy.get("PolicyDocument"))
+                    for policy in properties.get("Policies", []) or []:
+                        if isinstance(policy, dict):
+                            collect(stack, {key}, policy.get("PolicyDocument"))
         return found
 
-    def security_group_rules(self) -> list[tuple[Key, Key, str]]:
-        """(source group, target group, "tcp/port") of every group-to-group ingress rule."""
+    def _security_group_rules(self) -> list[tuple[Key, Key, str]]:
         rules: list[tuple[Key, Key, str]] = []
-        for stack in self.app.templates:
+        for stack in sorted(self.app.templates):
             for key in self.app.resources(stack):
                 cfn_type, properties = self.app.type_of(key), self.app.properties(key)
-                entries: list[tuple[set[Key], Mapping[str, Any]]] = []
+                entries: list[tuple[set[Key], Any]] = []
                 if cfn_type == "AWS::EC2::SecurityGroupIngress":
                     entries.append((self.app.refs(stack, properties.get("GroupId")), properties))
                 elif cfn_type == "AWS::EC2::SecurityGroup":
-                    entries.extend(({key}, rule) for rule in properties.get("SecurityGroupIngress", []))
+                    entries.extend(({key}, rule) for rule in properties.get("SecurityGroupIngress", []) or [])
                 for targets, rule in entries:
+                    if not isinstance(rule, dict):
+                        continue
                     sources = self.app.refs(stack, rule.get("SourceSecurityGroupId"))
-                    protocol = str(rule.get("IpProtocol", "tcp"))
                     low, high = rule.get("FromPort"), rule.get("ToPort")
-                    port = f"{low}" if low == high else f"{low}-{high}"
-                    label = "all traffic" if protocol == "-1" else f"{protocol}/{port}"
-                    rules.extend((s, t, label) for s in sources for t in targets)
+                    if str(rule.get("IpProtocol", "tcp")) == "-1":
+                        label = "all traffic"
+                    elif low == high and isinstance(low, int):
+                        label = PORTS.get(low, f"port {low}")
+                    elif isinstance(low, int) and low in PORTS:
+                        label = PORTS[low]
+                    else:
+                        label = f"ports {low}-{high}"
+                    rules.extend((s, t, label) for s in sorted(sources) for t in sorted(targets))
         return rules
+
+    def _label(self, source: Key, target: Key, label: str) -> str | None:
+        """The arrow's label, or None when the picture says it already (or it is plumbing)."""
+        kinds = (self.kind[source], self.kind[target])
+        if kinds[1] in ("vpc", "subnet") or kinds[0] in ("vpc", "subnet") or kinds[1] in USED_BY:
+            return None
+        if label and (kinds[0] in KUBERNETES or kinds[1] in KUBERNETES):
+            return None  # a network rule is between what has network interfaces
+        if kinds[1] == "eks_cluster":
+            if kinds[0] in KUBERNETES or label:
+                return None  # inside the cluster's frame; network rules to the control plane are EKS's own
+            return "join" if kinds[0] in COMPUTE else ""
+        if kinds[0] == "eks_cluster" and label:
+            return None
+        if kinds[1] == "ecr_repository" and kinds[0] != "event_rule":
+            return "pull images"
+        if label:
+            return label
+        return {
+            ("app_runner_service", "app_runner_vpc_connector"): "egress through",
+            ("storage_class", "efs_file_system"): "provisions on",
+            ("storage_class", "fsx_file_system"): "provisions on",
+            ("event_rule", "sns_topic"): "notifies",
+            ("event_rule", "ecr_repository"): "watches",
+        }.get(kinds, "")
 
     def build(self) -> Model:
         app, stack = self.app, self.stack
-        visible = [k for k in app.resources(stack) if k in self.kind and k not in self.subnet_vpc]
+        region = self._region()
+        visible = [
+            key
+            for key in app.resources(stack)
+            if key in self.kind
+            and self.kind[key] not in ("vpc", "subnet")
+            and self.kind[key] not in ON_DEMAND
+        ]
         for key in visible:
-            if self.kind[key] not in ON_DEMAND_KINDS:
-                self.add_node(key)
-        uses = {key: app.uses(key) for key in self.kind}
-        for key in visible:
-            for target in sorted(uses[key]):
-                if target in self.kind and self.kind[target] not in ON_DEMAND_KINDS:
-                    self.add_edge(key, target)
-        grants = self.grants()
-        for key in visible:
-            for role in sorted(r for r in uses[key] if app.type_of(r) == "AWS::IAM::Role"):
-                for target, label in sorted(grants.get(role, ())):
-                    self.add_edge(key, target, label)
-        owners: dict[Key, list[Key]] = defaultdict(list)
-        for key in self.kind:
-            for target in uses[key]:
-                if app.type_of(target) == "AWS::EC2::SecurityGroup":
-                    owners[target].append(key)
-        for source_group, target_group, label in self.security_group_rules():
-            for source in owners.get(source_group, []):
-                for target in owners.get(target_group, []):
-                    if stack in (source[0], target[0]):
-                        self.add_edge(source, target, label)
-        self._add_network_edges()
-        # One arrow per pair of nodes; what it stands for is listed in its label.
-        labels: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for edge in self.edges:
-            labels[(edge.source, edge.target)].add(edge.label)
-        edges = tuple(
-            Edge(source=s, target=t, label=", ".join(sorted(x for x in found if x)))
-            for (s, t), found in labels.items()
-        )
-        nodes, edges = _merge_alike(tuple(self.nodes.values()), edges)
-        return Model(stack=stack, nodes=nodes, groups=tuple(self.groups.values()), edges=edges)
+            self._place(key)
+        arrows: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for source, target, raw in self._relations(visible):
+            source, target = self.host.get(source, source), self.host.get(target, target)
+            if source == target or (label := self._label(source, target, raw)) is None:
+                continue
+            ends = [self._anchor(self._place(source)), self._anchor(self._place(target))]
+            if ends[0] != ends[1]:
+                arrows[(ends[0], ends[1])].add(label)
+        for key in app.resources(stack):
+            if self.kind.get(key) == "log_group" and self._users(key):
+                self._place(key)
+            if key in self.kind and self.kind[key] in SECURITY:
+                self._place(key)
+        self._routes(arrows)
+        nodes = {bucket: self._node(bucket) for bucket in self.members}
+        # A subnet tier that is only the end of a route gets a box of its own.
+        for group_id in sorted({end for pair in arrows for end in pair if end in self.groups}):
+            if group_id in self.tiers and not any(group_id in self._chain(n.group) for n in nodes.values()):
+                vpc, tier = self.tiers[group_id]
+                subnets = sorted(k for k, (v, t) in self.subnets.items() if v == vpc and t == tier)
+                blocks = (_literal(self.app.properties(k).get("CidrBlock")) for k in subnets)
+                cidrs = sorted({c for c in blocks if c})
+                title = f"{len(subnets)} subnets" if len(subnets) != 1 else "1 subnet"
+                nodes[f"{group_id}/subnets"] = Node(
+                    id=f"{group_id}/subnets", kind="subnets", title=title, facts=tuple(cidrs), group=group_id
+                )
+        # An unlabelled reference that another path already shows (service -> connector -> cache).
+        for (tail, head), labels in sorted(arrows.items()):
+            via = [m for (s, m) in arrows if s == tail and (m, head) in arrows and m != head]
+            if labels <= {""} and via:
+                del arrows[(tail, head)]
+        edges = tuple(sorted(Edge(s, t, _join_labels(labels)) for (s, t), labels in arrows.items()))
+        used_groups = {g for node in nodes.values() for g in self._chain(node.group)} | {region}
+        groups = tuple(sorted(g for g in self.groups.values() if g.id in used_groups))
+        return Model(name=stack, nodes=tuple(sorted(nodes.values())), groups=groups, edges=edges)
 
-    def _add_network_edges(self) -> None:
+    def _chain(self, group: str | None) -> list[str]:
+        chain = []
+        while group is not None:
+            chain.append(group)
+            group = self.groups[group].parent
+        return chain
+
+    def _anchor(self, bucket: str) -> str:
+        """Where an arrow ends: a box, or the compute frame its box sits in."""
+        return self._compute_frame(bucket) or bucket
+
+    def _compute_frame(self, bucket: str) -> str | None:
+        first = self.members[bucket][0]
+        if self.kind[first] not in COMPUTE:
+            return None
+        group = self._placement(first)
+        if self.groups[group].kind != "subnets":
+            return None
+        peers = {
+            b for k, b in self.bucket_of.items() if self.kind[k] in COMPUTE and self._placement(k) == group
+        }
+        if len(peers) < 2:
+            return None
+        eks = any(self.kind[k] in COMPUTE - {"ecs_service"} for k in self.bucket_of)
+        return self._group(f"{group}:compute", "EKS capacity" if eks else "Compute", "compute", group)
+
+    def _routes(self, arrows: dict[tuple[str, str], set[str]]) -> None:
+        """Subnet tiers -> the NAT or internet gateway their default route goes to."""
         app, stack = self.app, self.stack
         table_subnets: dict[Key, set[Key]] = defaultdict(set)
         for key in app.resources(stack):
-            cfn_type, p = app.type_of(key), app.properties(key)
-            if cfn_type == "AWS::EC2::SubnetRouteTableAssociation":
+            if app.type_of(key) == "AWS::EC2::SubnetRouteTableAssociation":
+                p = app.properties(key)
                 for table in app.refs(stack, p.get("RouteTableId")):
-                    table_subnets[table].update(app.refs(stack, p.get("SubnetId")))
+                    table_subnets[table] |= app.refs(stack, p.get("SubnetId"))
         for key in app.resources(stack):
-            cfn_type, p = app.type_of(key), app.properties(key)
-            if cfn_type == "AWS::EC2::Route":
-                destination = _literal(p.get("DestinationCidrBlock")) or ""
-                targets = app.refs(stack, [p.get("NatGatewayId"), p.get("GatewayId")])
-                for table in app.refs(stack, p.get("RouteTableId")):
-                    for subnet in sorted(table_subnets.get(table, ())):
-                        for target in sorted(t for t in targets if t in self.kind):
-                            self.add_edge(subnet, target, str(destination))
-            elif cfn_type == "AWS::EC2::FlowLog":
-                sources = app.refs(stack, p.get("ResourceId"))
-                sinks = app.refs(stack, [p.get("LogGroupName"), p.get("LogDestination")])
-                for source in sorted(s for s in sources if s in self.kind):
-                    for sink in sorted(s for s in sinks if s in self.kind):
-                        self.add_edge(source, sink, "flow logs")
-            elif cfn_type == "AWS::EFS::MountTarget":
-                for file_system in sorted(app.refs(stack, p.get("FileSystemId"))):
-                    for subnet in sorted(app.refs(stack, p.get("SubnetId"))):
-                        if file_system in self.kind and subnet in self.kind:
-                            self.add_edge(file_system, subnet)
+            if app.type_of(key) != "AWS::EC2::Route":
+                continue
+            p = app.properties(key)
+            destination = _literal(p.get("DestinationCidrBlock")) or ""
+            targets = sorted(
+                t for t in app.refs(stack, [p.get("NatGatewayId"), p.get("GatewayId")]) if t in self.kind
+            )
+            for table in sorted(app.refs(stack, p.get("RouteTableId"))):
+                for subnet in sorted(table_subnets.get(table, ())):
+                    vpc, tier = self.subnets.get(subnet, (None, ""))
+                    for target in targets:
+                        if vpc is not None:
+                            arrows[(self._tier_group(vpc, tier), self._place(target))].add(destination)
 
 
-#: Alike nodes (same kind and frame, same outgoing arrows, none incoming) are drawn as one
-#: node from this many on: nine EKS add-ons are one box listing them, not nine boxes.
-MERGE_FROM = 3
+def _join_labels(labels: set[str]) -> str:
+    """One arrow's label: every relationship it stands for; unnamed ports only counted."""
+    named = sorted(x for x in labels if x and not x.startswith("port"))
+    ports = len([x for x in labels if x.startswith("port")])
+    if ports and len(named) + ports > 2:
+        return ", ".join([*named, f"+{ports} ports"])
+    return ", ".join(sorted(x for x in labels if x))
 
 
-def _merge_alike(
-    nodes: tuple[Node, ...], edges: tuple[Edge, ...]
-) -> tuple[tuple[Node, ...], tuple[Edge, ...]]:
-    targets = {edge.target for edge in edges}
-    outgoing: dict[str, frozenset[tuple[str, str]]] = defaultdict(frozenset)
-    for edge in edges:
-        outgoing[edge.source] |= {(edge.target, edge.label)}
-    alike: dict[tuple[str, str | None, str | None, frozenset[tuple[str, str]]], list[Node]] = defaultdict(
-        list
-    )
-    for node in sorted(nodes):
-        if node.id not in targets:
-            alike[(node.kind, node.group, node.external, outgoing[node.id])].append(node)
-    renamed: dict[str, str] = {}
-    merged: list[Node] = []
-    for (kind, group, external, _), members in alike.items():
-        if len(members) < MERGE_FROM:
-            continue
-        merged_id = f"{members[0].id} (+{len(members) - 1})"
-        # Each member's label is caption, path, details: keep its most specific line.
-        items = sorted(node.label.split("\n")[-1] for node in members)
-        label = "\n".join([f"{CAPTIONS.get(kind, kind)} x{len(members)}", *items])
-        merged.append(Node(id=merged_id, kind=kind, label=label, group=group, external=external))
-        renamed.update({node.id: merged_id for node in members})
-    kept = tuple(node for node in nodes if node.id not in renamed) + tuple(merged)
-    new_edges = tuple(sorted({Edge(renamed.get(e.source, e.source), e.target, e.label) for e in edges}))
-    return kept, new_edges
+def _subnet_tier(app: _App, key: Key) -> str:
+    properties = app.properties(key)
+    for tag in properties.get("Tags", []) or []:
+        if (
+            isinstance(tag, dict)
+            and tag.get("Key") == "aws-cdk:subnet-type"
+            and isinstance(tag.get("Value"), str)
+        ):
+            return str(tag["Value"]).lower()
+    return "public" if properties.get("MapPublicIpOnLaunch") is True else "private"
 
 
 def build_model(
@@ -672,13 +917,68 @@ def build_model(
         templates: The template of every stack of the app, by stack name
             (cross-stack references are followed into them).
         stack: The stack to draw.
-        paths: Construct path of each logical id, by stack name (see
-            :func:`read_assembly`); without it, the ``aws:cdk:path`` metadata of
-            the templates is used, else the logical id.
+        paths: Construct path of each logical id, by stack name (see `read_assembly`).
+            Defaults to the ``aws:cdk:path`` metadata of the templates, else the logical id.
     """
     if stack not in templates:
         raise KeyError(f"no stack {stack!r}; stacks: {sorted(templates)}")
     return _Builder(_App(templates, paths or {}), stack).build()
+
+
+#: Kinds the overview names first; what it leaves out of its per-stack summary.
+OVERVIEW_ORDER = {
+    k: i
+    for i, k in enumerate(
+        [
+            "eks_cluster",
+            "managed_node_group",
+            "auto_scaling_group",
+            "fargate_profile",
+            "ecs_service",
+            "app_runner_service",
+            "efs_file_system",
+            "fsx_file_system",
+            "cache",
+            "ecr_repository",
+            "ecr_registry_setting",
+            "nat_gateway",
+            "internet_gateway",
+        ]
+    )
+}
+OVERVIEW_LEAVES_OUT = frozenset(
+    {"subnets", "log_group", "eks_addon", "kubernetes_manifest", "storage_class"} | SECURITY
+)
+
+
+def build_overview(models: Iterable[Model]) -> Model:
+    """The whole app: one box per stack listing what it holds, arrows for what crosses between them."""
+    models = sorted(models, key=lambda m: m.name)
+    region = Group(id="region", label="AWS account, one region", kind="region")
+    nodes, arrows = [], defaultdict(set)
+    for model in models:
+        own = [g.label for g in sorted(model.groups) if g.kind == "vpc" and "(from " not in g.label]
+        drawn = [n for n in model.nodes if n.external is None and n.kind not in OVERVIEW_LEAVES_OUT]
+        for node in sorted(drawn, key=lambda n: (OVERVIEW_ORDER.get(n.kind, len(OVERVIEW_ORDER)), n.title)):
+            if node.title not in own:
+                own.append(node.title)
+        if len(own) > 6:
+            own = [*own[:5], f"and {len(own) - 5} more"]
+        nodes.append(Node(id=model.name, kind="stack", title=model.name, facts=tuple(own), group=region.id))
+        for node in model.nodes:
+            if node.external:
+                what = (
+                    "pull images" if node.kind == "ecr_repository" else re.sub(r" \(\d+\)$", "", node.title)
+                )
+                arrows[(model.name, node.external)].add(what)
+        for group in model.groups:
+            if match := re.fullmatch(r"(VPC.*) \(from (.+)\)", group.label):
+                arrows[(model.name, match[2])].add("VPC, subnets")
+    names = {m.name for m in models}
+    edges = tuple(
+        sorted(Edge(s, t, ", ".join(sorted(labels))) for (s, t), labels in arrows.items() if t in names)
+    )
+    return Model(name="overview", nodes=tuple(nodes), groups=(region,), edges=edges)
 
 
 def read_assembly(outdir: str | Path) -> tuple[dict[str, Template], dict[str, dict[str, str]]]:

@@ -1,4 +1,4 @@
-"""The generated docs (diagram models, pictures, stack pages, acknowledgements) match the app.
+"""The generated docs (picture sources, pictures, stack pages, reference, acknowledgements) match the app.
 
 They are regenerated here from the session's synthesis of the example app, so
 these tests need no Graphviz. When one fails, run ``make docs`` and commit
@@ -15,11 +15,14 @@ from aws_cdk import Stack
 from cdk_containers.testing import SynthResult
 from scripts.docs_gen import (
     DIAGRAMS,
+    OVERVIEW,
+    PICTURES,
+    REFERENCE,
     REPO_ROOT,
     STACK_PAGES,
     generated_files,
-    model_digest,
-    png_model_digest,
+    recorded_pictures,
+    sha256,
 )
 
 HOW_TO_FIX = "run `make docs` (or `python -m scripts.docs_gen`) and commit what it writes"
@@ -30,7 +33,7 @@ def generated(example_synth: SynthResult, example_stacks: dict[str, Stack]) -> d
     return generated_files(example_synth, example_stacks)
 
 
-def test_committed_diagram_models_and_pages_match_the_example_app(generated: dict[Path, str]) -> None:
+def test_committed_picture_sources_and_pages_match_the_example_app(generated: dict[Path, str]) -> None:
     stale = [
         str(path.relative_to(REPO_ROOT))
         for path, text in sorted(generated.items())
@@ -39,21 +42,23 @@ def test_committed_diagram_models_and_pages_match_the_example_app(generated: dic
     assert stale == [], f"out of date: {stale}; {HOW_TO_FIX}"
 
 
-def test_no_diagram_or_page_is_left_of_a_stack_that_is_gone(generated: dict[Path, str]) -> None:
-    committed = {*DIAGRAMS.glob("*.json"), *DIAGRAMS.glob("*.png"), *STACK_PAGES.glob("*.md")}
+def test_no_picture_or_page_is_left_of_a_stack_that_is_gone(generated: dict[Path, str]) -> None:
+    committed = {*DIAGRAMS.glob("*"), *STACK_PAGES.glob("*.md"), *REFERENCE.glob("*.md")} - {PICTURES}
     expected = set(generated) | {DIAGRAMS / f"{p.stem}.png" for p in generated if p.parent == DIAGRAMS}
     leftover = sorted(str(p.relative_to(REPO_ROOT)) for p in committed - expected)
     assert leftover == [], f"no such stack any more: {leftover}; {HOW_TO_FIX}"
 
 
-def test_every_stack_picture_was_drawn_from_its_committed_model(example_stacks: dict[str, Stack]) -> None:
-    wrong = []
-    for name in sorted(example_stacks):
-        model, picture = DIAGRAMS / f"{name}.json", DIAGRAMS / f"{name}.png"
-        if not model.is_file() or not picture.is_file():
-            wrong.append(f"{name}: missing")
-        elif png_model_digest(picture.read_bytes()) != model_digest(model.read_text(encoding="utf-8")):
-            wrong.append(f"{name}: drawn from another model")
+def test_every_picture_was_drawn_from_its_committed_source(generated: dict[Path, str]) -> None:
+    recorded, wrong = recorded_pictures(), []
+    for source in sorted(p for p in generated if p.suffix == ".dot"):
+        picture, entry = source.with_suffix(".png"), recorded.get(source.stem, {})
+        if not picture.is_file():
+            wrong.append(f"{picture.name}: missing")
+        elif entry.get("picture") != sha256(picture.read_bytes()):
+            wrong.append(f"{picture.name}: not the picture make docs drew")
+        elif entry.get("source") != sha256(generated[source].encode("utf-8")):
+            wrong.append(f"{picture.name}: drawn from another source")
     assert wrong == [], f"{wrong}; {HOW_TO_FIX} (drawing needs Graphviz: apt-get install graphviz)"
 
 
@@ -64,6 +69,12 @@ def test_every_stack_page_shows_its_picture(
         assert f"![Architecture of {name}](../diagrams/{name}.png)" in generated[STACK_PAGES / f"{name}.md"]
 
 
+def test_the_home_page_and_the_readme_show_the_overview_of_the_whole_app(generated: dict[Path, str]) -> None:
+    assert DIAGRAMS / f"{OVERVIEW}.dot" in generated
+    assert f"](diagrams/{OVERVIEW}.png)" in (REPO_ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert f"](docs/diagrams/{OVERVIEW}.png)" in (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_every_acknowledgement_is_in_the_security_table(
     generated: dict[Path, str], example_synth: SynthResult
 ) -> None:
@@ -71,3 +82,17 @@ def test_every_acknowledgement_is_in_the_security_table(
     assert example_synth.acknowledgements, "the example app acknowledges nothing: is the table fed?"
     for acknowledgement in example_synth.acknowledgements:
         assert f"| `{acknowledgement.construct_path}` | `{acknowledgement.rule}` |" in table
+
+
+def test_every_public_construct_name_is_on_exactly_one_reference_page(generated: dict[Path, str]) -> None:
+    import cdk_containers.constructs as constructs
+
+    pages = [text for path, text in generated.items() if path.parent == REFERENCE and path.name != "index.md"]
+    counts = {name: sum(f".{name}\n" in text for text in pages) for name in constructs.__all__}
+    assert {name: n for name, n in counts.items() if n != 1} == {}
+
+
+def test_a_reference_page_renders_docstrings_through_mkdocstrings(generated: dict[Path, str]) -> None:
+    page = generated[REFERENCE / "eks.md"]
+    assert "::: cdk_containers.constructs.eks.EksCluster\n" in page
+    assert "[EKS](../eks.md)" in page
