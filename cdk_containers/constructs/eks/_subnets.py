@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
@@ -41,7 +42,7 @@ def check_private_subnets(
     try:
         chosen = select_subnets(vpc, selection).subnets
     except RuntimeError as error:  # jsii: "There are no 'Private' subnet groups in this VPC..."
-        reason = str(error).split("\n")[0].removeprefix("Error: ")
+        reason = re.sub(r"^[A-Za-z]+: ", "", str(error).split("\n")[0])  # jsii's error class name
         problems.add(argument, _describe(selection), f"a selection of {what} this VPC has ({reason})")
         return []
     if not chosen:

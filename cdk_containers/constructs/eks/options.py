@@ -378,6 +378,13 @@ class ManagedNodeGroupOptions(_NodeGroupOptions):
 
     def _check(self, problems: Problems, argument: str) -> None:
         super()._check(problems, argument)
+        for name in ("min_size", "max_size", "desired_size"):
+            problems.check_known(
+                f"{argument}.{name}",
+                getattr(self, name),
+                "aws_eks_v2.Nodegroup compares the sizes with each other and with max_unavailable at "
+                "synthesis (a self-managed group takes deploy-time sizes)",
+            )
         problems.check_int(f"{argument}.max_unavailable", self.max_unavailable, minimum=1, maximum=100)
         _check_name(problems, f"{argument}.nodegroup_name", self.nodegroup_name, 63)
 
@@ -430,8 +437,9 @@ class SelfManagedNodeGroupOptions(_NodeGroupOptions):
                 timeout.to_human_string(),
                 "from 1 minute to 12 hours (CloudFormation's limit for a creation policy)",
             )
-        if self.cluster_autoscaler_tags is True:
-            keys = [(f"{a}.labels key", "label", k) for k in (self.labels or {}) if isinstance(k, str)]
+        if self.cluster_autoscaler_tags is True and isinstance(self.taints, (list, tuple)):
+            labels = self.labels if isinstance(self.labels, Mapping) else {}
+            keys = [(f"{a}.labels key", "label", k) for k in labels if isinstance(k, str)]
             keys += [
                 (f"{a}.taints[{i}].key", "taint", t.key)
                 for i, t in enumerate(self.taints)
