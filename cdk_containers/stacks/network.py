@@ -6,9 +6,10 @@ import inspect
 import ipaddress
 from collections.abc import Mapping
 
-from aws_cdk import Environment, Fn, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import ArnFormat, Environment, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -26,14 +27,14 @@ class NetworkStack(Stack):
 
     What it creates:
 
-    * a VPC over ``max_azs`` Availability Zones with one public and one
+    * a VPC over `max_azs` Availability Zones with one public and one
       private-with-egress subnet per zone, tagged for EKS load balancers
-      (``kubernetes.io/role/elb`` on public, ``kubernetes.io/role/internal-elb``
+      (`kubernetes.io/role/elb` on public, `kubernetes.io/role/internal-elb`
       on private subnets);
-    * ``nat_gateways`` NAT gateways (private subnets need them for egress:
+    * `nat_gateways` NAT gateways (private subnets need them for egress:
       image pulls, AWS APIs, App Runner's VPC connector);
     * VPC flow logs of all traffic to a CloudWatch log group that is retained
-      when the stack is deleted;
+      when the stack is deleted, encrypted with a customer KMS key;
     * a default security group with every rule removed, so nothing can be
       attached to it by accident and get access.
 
@@ -51,6 +52,7 @@ class NetworkStack(Stack):
         max_azs: int = 2,
         nat_gateways: int = 1,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        flow_log_encryption_key: kms.IKey | None = None,
         env: Environment | None = None,
         stack_name: str | None = None,
         description: str | None = None,
@@ -73,6 +75,9 @@ class NetworkStack(Stack):
                 egress. Defaults to 1.
             flow_log_retention: How long flow logs are kept (`logs.RetentionDays`). Defaults to
                 one year.
+            flow_log_encryption_key: KMS key of the flow-log group (its policy must let CloudWatch
+                Logs use it). Defaults to a new key with rotation on, retained, usable by CloudWatch
+                Logs of this account and region.
             env: The account and region. Defaults to environment-agnostic.
             stack_name: The CloudFormation stack name. Defaults to `construct_id`.
             description: The stack description. Defaults to none.
@@ -100,6 +105,13 @@ class NetworkStack(Stack):
                 allowed=f"an integer from 1 to max_azs ({max_azs}); private subnets need NAT for egress",
             )
         problems.check_choice("flow_log_retention", flow_log_retention, list(logs.RetentionDays))
+        problems.check(
+            flow_log_encryption_key is None
+            or (not isinstance(flow_log_encryption_key, str) and hasattr(flow_log_encryption_key, "key_arn")),
+            "flow_log_encryption_key",
+            flow_log_encryption_key,
+            "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
+        )
         problems.raise_if_any()
         self._max_azs = max_azs
 
@@ -134,10 +146,44 @@ class NetworkStack(Stack):
         for subnet in self.vpc.private_subnets:
             Tags.of(subnet).add(INTERNAL_ELB_TAG, "1")
 
+        self.flow_log_encryption_key: kms.IKey = flow_log_encryption_key or kms.Key(
+            self,
+            "FlowLogsKey",
+            description="Encryption of the VPC flow logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        """The KMS key of the flow-log group."""
+        if flow_log_encryption_key is None:
+            # CloudWatch Logs may use the key for log groups of this account and region only.
+            self.flow_log_encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                    actions=[
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": self.format_arn(
+                                service="logs",
+                                resource="log-group",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        }
+                    },
+                )
+            )
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogs",
             retention=flow_log_retention,
+            encryption_key=self.flow_log_encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         """The log group that receives the VPC flow logs (retained with the stack)."""

@@ -53,6 +53,18 @@ def test_private_subnets_are_tagged_for_internal_load_balancers(template: Templa
         assert {"Key": "kubernetes.io/role/internal-elb", "Value": "1"} in subnet["Properties"]["Tags"]
 
 
+def test_the_flow_log_group_is_encrypted_with_a_rotating_retained_customer_key(template: Template) -> None:
+    (group,) = template.find_resources("AWS::Logs::LogGroup").values()
+    key_id = group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0]
+    key = template.to_json()["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    logs_statement = [
+        st for st in key["Properties"]["KeyPolicy"]["Statement"] if "logs." in json.dumps(st.get("Principal"))
+    ]
+    assert len(logs_statement) == 1
+
+
 def test_flow_logs_capture_all_traffic_into_a_retained_log_group(template: Template) -> None:
     template.has_resource_properties(
         "AWS::EC2::FlowLog",
@@ -95,6 +107,10 @@ def test_nat_gateway_count_is_configurable() -> None:
         ),
         ({"max_azs": "3"}, r"max_azs='3' is invalid: an integer from 2 to 6"),
         ({"cidr": ["10.0.0.0/16"]}, r"cidr=\['10.0.0.0/16'\] is invalid: expected str, got a list"),
+        (
+            {"flow_log_encryption_key": "alias/logs"},
+            r"flow_log_encryption_key='alias/logs' is invalid: a kms.IKey",
+        ),
     ],
 )
 def test_bad_network_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:

@@ -12,19 +12,19 @@ __all__ = ["POD_IDENTITY_PRINCIPAL", "PodIdentity", "pod_identity_principal"]
 
 @dataclass(frozen=True, kw_only=True)
 class PodIdentity:
-    """What ``EksCluster.add_pod_identity`` made: the role pods get and its association."""
+    """What `EksCluster.add_pod_identity` made: the role pods get and its association."""
 
     role: iam.IRole
     """The role the service account's pods get: grant it what the workload needs."""
     association: eks.CfnPodIdentityAssociation
-    """The ``AWS::EKS::PodIdentityAssociation``; make a consumer depend on it."""
+    """The `AWS::EKS::PodIdentityAssociation`; make a consumer depend on it."""
 
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 
 
 def pod_identity_principal(*, cluster_arn: str, namespace: str, service_account: str) -> iam.IPrincipal:
-    """``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and ``sts:TagSession``, for one service account.
+    """`pods.eks.amazonaws.com` with `sts:AssumeRole` and `sts:TagSession`, for one service account.
 
     EKS Pod Identity tags every session it opens with the cluster ARN, the namespace
     and the service account of the association (the Amazon EKS user guide, "Create IAM
