@@ -1,7 +1,7 @@
 """EKS: a private, logged, encrypted cluster with managed, self-managed and Fargate capacity."""
 
 from cdk_containers.constructs.eks._identity import IrsaServiceAccount
-from cdk_containers.constructs.eks._pod_identity import PodIdentity
+from cdk_containers.constructs.eks._pod_identity import PodIdentity, pod_identity_principal
 from cdk_containers.constructs.eks._versions import KUBECTL_LAYERS, default_version
 from cdk_containers.constructs.eks.cluster import BEFORE_COMPUTE_ADDONS, EksCluster
 from cdk_containers.constructs.eks.fargate import FargateProfile
@@ -36,4 +36,5 @@ __all__ = [
     "SelfManagedNodeGroupOptions",
     "Taint",
     "default_version",
+    "pod_identity_principal",
 ]

@@ -31,6 +31,14 @@ def pod_identity_principal(*, cluster_arn: str, namespace: str, service_account:
     role with trust policy required by EKS Pod Identity"). Conditions on those request
     tags mean that no other association, in this cluster or any other cluster of the
     account, can hand this role's credentials to its pods.
+
+    Args:
+        cluster_arn: ARN of the cluster (`cluster.cluster.cluster_arn`).
+        namespace: Namespace of the service account.
+        service_account: Name of the service account.
+
+    Returns:
+        The principal to pass as `assumed_by` of the role an association hands out.
     """
     return iam.ServicePrincipal(
         POD_IDENTITY_PRINCIPAL,
