@@ -72,11 +72,15 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
 
     @functools.cache
     def eks_cluster() -> EksClusterStack:
+        prefixes = registry().pull_through_cache.repository_prefixes
+        admin_arns = str(app.node.try_get_context("admin_role_arns") or "")
         return EksClusterStack(
             app,
             "EksClusterStack",
             vpc=network().vpc,
             pull_repositories=[r.repository for r in registry().repositories],
+            pull_through_prefixes=list(prefixes),
+            admin_role_arns=[arn.strip() for arn in admin_arns.split(",") if arn.strip()],
             env=env,
         )
 

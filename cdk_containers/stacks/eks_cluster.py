@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import inspect
+import re
+from collections.abc import Mapping, Sequence
 
-from aws_cdk import Stack
+from aws_cdk import Aws, CfnOutput, Environment, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.eks import (
     EksCluster,
+    FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroupOptions,
     SelfManagedNodeGroupOptions,
     Taint,
 )
-from cdk_containers.constructs.eks._node_role import acknowledge_pull_grants
 from cdk_containers.stacks._storage_example import add_example_storage
 
 __all__ = ["EksClusterStack"]
+
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 
 
 class EksClusterStack(Stack):
@@ -30,18 +34,21 @@ class EksClusterStack(Stack):
 
     What it creates:
 
-    * an :class:`EksCluster` (private endpoint, all control-plane logs, KMS-encrypted secrets,
+    - an `EksCluster` (private endpoint, all control-plane logs, KMS-encrypted secrets,
       managed add-ons in the right order);
-    * a managed node group of Spot AL2023 instances over three x86 instance types;
-    * a self-managed node group (AL2023, launch template, nodeadm user data) tainted
-      ``workload=batch:NoSchedule`` for batch jobs;
-    * a Fargate profile for the ``serverless`` namespace;
-    * pull access on ``pull_repositories`` for every node role and the Fargate pod-execution role.
+    - a managed node group of Spot AL2023 instances over three x86 instance types;
+    - a self-managed node group (AL2023, launch template, nodeadm user data) tainted
+      `workload=batch:NoSchedule` for batch jobs;
+    - a Fargate profile for the `serverless` namespace;
+    - pull access on `pull_repositories` and through the pull-through caches of
+      `pull_through_prefixes` for every node role and the Fargate pod-execution role;
+    - outputs: the cluster name and the `aws eks update-kubeconfig` command.
 
     Example:
         network = NetworkStack(app, "NetworkStack")
         EksClusterStack(app, "EksClusterStack", vpc=network.vpc,
-                        pull_repositories=[r.repository for r in registry.repositories])
+                        pull_repositories=[r.repository for r in registry.repositories],
+                        admin_role_arns=["arn:aws:iam::111122223333:role/platform-admin"])
     """
 
     def __init__(
@@ -51,20 +58,63 @@ class EksClusterStack(Stack):
         *,
         vpc: ec2.IVpc,
         pull_repositories: Sequence[ecr.IRepository] = (),
-        admin_roles: Sequence[iam.IRole] | None = None,
-        **kwargs: Any,
+        pull_through_prefixes: Sequence[str] = (),
+        admin_roles: Sequence[iam.IRole] = (),
+        admin_role_arns: Sequence[str] = (),
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        termination_protection: bool = False,
     ) -> None:
-        """Args:
-        scope: Parent construct (usually the ``App``).
-        construct_id: Stack id.
-        vpc: VPC with private subnets with egress (``NetworkStack.vpc``).
-        pull_repositories: ECR repositories every node kind may pull from. Defaults to none.
-        admin_roles: Roles given cluster-admin access entries. Defaults to none.
-        **kwargs: Passed to ``aws_cdk.Stack`` (``env``, ``description``, ...).
-        """
-        super().__init__(scope, construct_id, **kwargs)
+        """Create the stack.
 
-        self.eks = EksCluster(self, "Eks", vpc=vpc, admin_roles=admin_roles)
+        Args:
+            scope: Parent construct (usually the `App`).
+            construct_id: Stack id.
+            vpc: VPC with private subnets with egress in two Availability Zones (`NetworkStack.vpc`).
+            pull_repositories: ECR repositories every node kind may pull from. Defaults to none.
+            pull_through_prefixes: Pull-through cache prefixes every node kind may pull through
+                (`PullThroughCache.repository_prefixes`). Defaults to none.
+            admin_roles: Roles given cluster-admin access entries. Defaults to none.
+            admin_role_arns: ARNs of more roles given cluster-admin access entries (the example app
+                reads them from the `admin_role_arns` context). Defaults to none. With no admin at
+                all, synthesis warns: nobody but the kubectl handler could reach the cluster.
+            env: The account and region. Defaults to environment-agnostic.
+            stack_name: The CloudFormation stack name. Defaults to `construct_id`.
+            description: The stack description. Defaults to none.
+            tags: Tags on every resource of the stack. Defaults to none.
+            termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+
+        Raises:
+            ValueError: Listing every invalid argument.
+        """
+        problems = Problems("EksClusterStack", construct_path(scope, construct_id))
+        problems.check_list("pull_repositories", pull_repositories, object)
+        problems.check_list("pull_through_prefixes", pull_through_prefixes, str)
+        problems.check_list("admin_roles", admin_roles, object)
+        problems.check_list(
+            "admin_role_arns",
+            admin_role_arns,
+            str,
+            item_check=lambda arn: bool(re.fullmatch(_ROLE_ARN, arn)),
+            item_allowed="an IAM role ARN like 'arn:aws:iam::111122223333:role/platform-admin'",
+        )
+        problems.raise_if_any()
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=dict(tags) if tags is not None else None,
+            termination_protection=termination_protection,
+        )
+        roles = list(admin_roles) + [
+            iam.Role.from_role_arn(self, f"Admin{i}", arn, mutable=False)
+            for i, arn in enumerate(admin_role_arns)
+        ]
+        self.eks = EksCluster(self, "Eks", vpc=vpc, admin_roles=roles)
         """The cluster and its capacity."""
 
         self.eks.add_managed_node_group(
@@ -84,18 +134,39 @@ class EksClusterStack(Stack):
                 min_size=0,
                 max_size=3,
                 labels={"workload": "batch"},
-                taints=[Taint(key="workload", value="batch", effect="NoSchedule")],
+                taints=[Taint(key="workload", value="batch", effect=eks.TaintEffect.NO_SCHEDULE)],
             ),
         )
-        self.eks.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
-
-        for repository in pull_repositories:
-            for role in self.eks.node_roles:
-                repository.grant_pull(role)
+        self.eks.add_fargate_profile(
+            "Serverless", FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")])
+        )
         if pull_repositories:
-            for role in self.eks.node_roles:
-                acknowledge_pull_grants(role)
+            self.eks.allow_pull(pull_repositories)
+        if pull_through_prefixes:
+            self.eks.allow_pull_through(pull_through_prefixes)
 
         # Storage (issue 5): the four CSI drivers, one StorageClass each. See docs/storage.md.
         self.storage = add_example_storage(self.eks)
         """EBS, EFS, FSx for Lustre and FSx for ONTAP drivers and their StorageClasses."""
+
+        CfnOutput(self, "ClusterName", value=self.eks.cluster_name, description="The EKS cluster's name")
+        role_flag = f" --role-arn {roles[0].role_arn}" if roles else ""
+        CfnOutput(
+            self,
+            "UpdateKubeconfigCommand",
+            value=Fn.join(
+                "",
+                [
+                    f"aws eks update-kubeconfig --name {self.eks.cluster_name} --region ",
+                    Aws.REGION,
+                    role_flag,
+                ],
+            ),
+            description="Writes a kubeconfig entry for the cluster (run it where the private endpoint is "
+            "reachable, with credentials that may assume the admin role); see docs/deploy.md",
+        )
+
+
+# jsii's metaclass shows inspect.signature(EksClusterStack) as (*args, **kwargs); show the real arguments.
+_init = inspect.signature(EksClusterStack.__init__)
+setattr(EksClusterStack, "__signature__", _init.replace(parameters=list(_init.parameters.values())[1:]))  # noqa: B010

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
-from typing import Any
+from collections.abc import Mapping
 
-from aws_cdk import RemovalPolicy, Stack, Tags
+from aws_cdk import ArnFormat, Environment, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path, is_int
+from cdk_containers._validation import Problems, construct_path
 
 __all__ = ["NetworkStack"]
 
@@ -25,14 +27,14 @@ class NetworkStack(Stack):
 
     What it creates:
 
-    * a VPC over ``max_azs`` Availability Zones with one public and one
+    * a VPC over `max_azs` Availability Zones with one public and one
       private-with-egress subnet per zone, tagged for EKS load balancers
-      (``kubernetes.io/role/elb`` on public, ``kubernetes.io/role/internal-elb``
+      (`kubernetes.io/role/elb` on public, `kubernetes.io/role/internal-elb`
       on private subnets);
-    * ``nat_gateways`` NAT gateways (private subnets need them for egress:
+    * `nat_gateways` NAT gateways (private subnets need them for egress:
       image pulls, AWS APIs, App Runner's VPC connector);
     * VPC flow logs of all traffic to a CloudWatch log group that is retained
-      when the stack is deleted;
+      when the stack is deleted, encrypted with a customer KMS key;
     * a default security group with every rule removed, so nothing can be
       attached to it by accident and get access.
 
@@ -50,45 +52,78 @@ class NetworkStack(Stack):
         max_azs: int = 2,
         nat_gateways: int = 1,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        **kwargs: Any,
+        flow_log_encryption_key: kms.IKey | None = None,
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        termination_protection: bool = False,
     ) -> None:
-        """Args:
-        scope: Parent construct (usually the ``App``).
-        construct_id: Stack id.
-        cidr: IPv4 CIDR of the VPC, a /16 to /24 private range. Defaults to ``10.0.0.0/16``.
-        max_azs: Availability Zones to span, 2 to 6 (EKS needs at least 2). Defaults to 2.
-        nat_gateways: NAT gateways, 1 to ``max_azs``; use ``max_azs`` for zone-independent
-            egress. Defaults to 1.
-        flow_log_retention: How long flow logs are kept. Defaults to one year.
-        **kwargs: Passed to ``aws_cdk.Stack`` (``env``, ``description``, ...).
+        """Create the stack.
+
+        Args:
+            scope: Parent construct (usually the `App`).
+            construct_id: Stack id.
+            cidr: IPv4 CIDR of the VPC, a private range large enough for one /24 public and
+                one /20 private subnet per zone (a /16 holds 6 zones, a /18 holds 3).
+                Defaults to `10.0.0.0/16`.
+            max_azs: Availability Zones to span, 2 to 6 (EKS needs at least 2). An
+                environment-agnostic stack (no `env`) cannot see the region's zones, so it
+                picks zones 1 to `max_azs` of the region at deploy time (`Fn::GetAZs`): the
+                region must have that many. Defaults to 2.
+            nat_gateways: NAT gateways, 1 to `max_azs`; use `max_azs` for zone-independent
+                egress. Defaults to 1.
+            flow_log_retention: How long flow logs are kept (`logs.RetentionDays`). Defaults to
+                one year.
+            flow_log_encryption_key: KMS key of the flow-log group (its policy must let CloudWatch
+                Logs use it). Defaults to a new key with rotation on, retained, usable by CloudWatch
+                Logs of this account and region.
+            env: The account and region. Defaults to environment-agnostic.
+            stack_name: The CloudFormation stack name. Defaults to `construct_id`.
+            description: The stack description. Defaults to none.
+            tags: Tags on every resource of the stack. Defaults to none.
+            termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+
+        Raises:
+            ValueError: Listing every invalid argument.
         """
         problems = Problems("NetworkStack", construct_path(scope, construct_id))
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-            problems.check(
-                network.version == 4 and 16 <= network.prefixlen <= 24 and network.is_private,
-                "cidr",
-                cidr,
-                "a private IPv4 CIDR block from /16 to /24, e.g. '10.0.0.0/16'",
-            )
-        except ValueError:
-            problems.add("cidr", cidr, "a private IPv4 CIDR block from /16 to /24, e.g. '10.0.0.0/16'")
-        problems.check(
-            is_int(max_azs) and 2 <= max_azs <= 6,
-            "max_azs",
-            max_azs,
-            "an integer from 2 to 6 (EKS needs two zones)",
-        )
+        azs_ok = problems.check_int(
+            "max_azs", max_azs, minimum=2, maximum=6, allowed="an integer from 2 to 6 (EKS needs two zones)"
+        ) and problems.check_known("max_azs", max_azs, "it decides how many subnets exist")
+        if problems.check_str("cidr", cidr) and problems.check_known(
+            "cidr", cidr, "the subnets are carved from it"
+        ):
+            _check_cidr(problems, cidr, max_azs if azs_ok else 2)
         # nat_gateways is bounded by max_azs, so it is checked against a valid max_azs only.
+        if azs_ok:
+            problems.check_int(
+                "nat_gateways",
+                nat_gateways,
+                minimum=1,
+                maximum=max_azs,
+                allowed=f"an integer from 1 to max_azs ({max_azs}); private subnets need NAT for egress",
+            )
+        problems.check_choice("flow_log_retention", flow_log_retention, list(logs.RetentionDays))
         problems.check(
-            not is_int(max_azs) or (is_int(nat_gateways) and 1 <= nat_gateways <= max(max_azs, 1)),
-            "nat_gateways",
-            nat_gateways,
-            f"an integer from 1 to max_azs ({max_azs}); private subnets need NAT for egress",
+            flow_log_encryption_key is None
+            or (not isinstance(flow_log_encryption_key, str) and hasattr(flow_log_encryption_key, "key_arn")),
+            "flow_log_encryption_key",
+            flow_log_encryption_key,
+            "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
         )
         problems.raise_if_any()
+        self._max_azs = max_azs
 
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=dict(tags) if tags is not None else None,
+            termination_protection=termination_protection,
+        )
 
         self.vpc = ec2.Vpc(
             self,
@@ -111,10 +146,44 @@ class NetworkStack(Stack):
         for subnet in self.vpc.private_subnets:
             Tags.of(subnet).add(INTERNAL_ELB_TAG, "1")
 
+        self.flow_log_encryption_key: kms.IKey = flow_log_encryption_key or kms.Key(
+            self,
+            "FlowLogsKey",
+            description="Encryption of the VPC flow logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        """The KMS key of the flow-log group."""
+        if flow_log_encryption_key is None:
+            # CloudWatch Logs may use the key for log groups of this account and region only.
+            self.flow_log_encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                    actions=[
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": self.format_arn(
+                                service="logs",
+                                resource="log-group",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        }
+                    },
+                )
+            )
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogs",
             retention=flow_log_retention,
+            encryption_key=self.flow_log_encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         """The log group that receives the VPC flow logs (retained with the stack)."""
@@ -140,3 +209,41 @@ class NetworkStack(Stack):
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, flow_log_role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones the VPC spans: `max_azs` of them, also when the region is unknown at synth.
+
+        An environment-agnostic stack sees two zone tokens by default, so `max_azs=3` would
+        silently give two; here it selects zones 0 to `max_azs - 1` of `Fn::GetAZs` instead.
+        """
+        if Token.is_unresolved(self.region) and getattr(self, "_max_azs", 2) > 2:
+            return [Fn.select(i, Fn.get_azs()) for i in range(self._max_azs)]
+        return list(super().availability_zones)
+
+
+def _check_cidr(problems: Problems, cidr: str, zones: int) -> None:
+    allowed = "a private IPv4 CIDR block from /16 to /24, e.g. '10.0.0.0/16'"
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        problems.add("cidr", cidr, allowed)
+        return
+    if not problems.check(
+        network.version == 4 and 16 <= network.prefixlen <= 24 and network.is_private, "cidr", cidr, allowed
+    ):
+        return
+    # One /24 public and one /20 private subnet per zone; the /20s start on a /20 boundary.
+    needed = -(-zones * 256 // 4096) * 4096 + zones * 4096
+    problems.check(
+        network.num_addresses >= needed,
+        "cidr",
+        cidr,
+        f"a block of at least {needed} addresses for {zones} zones of a /24 public and a /20 private "
+        f"subnet each (a /{32 - (needed - 1).bit_length()} or larger)",
+    )
+
+
+# jsii's metaclass shows inspect.signature(NetworkStack) as (*args, **kwargs); show the real arguments.
+_init = inspect.signature(NetworkStack.__init__)
+setattr(NetworkStack, "__signature__", _init.replace(parameters=list(_init.parameters.values())[1:]))  # noqa: B010

@@ -8,8 +8,8 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 
 from cdk_containers.constructs import (
-    AmiType,
     EksCluster,
+    FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroupOptions,
     SelfManagedNodeGroupOptions,
@@ -37,7 +37,7 @@ def build(stack: Stack) -> None:
     cluster.add_self_managed_node_group(
         "Batch",
         SelfManagedNodeGroupOptions(
-            ami_type=AmiType.AL2023_ARM_64_STANDARD,
+            ami_type=eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
             instance_types=["c7g.xlarge", "c6g.xlarge"],
             capacity_type=eks.CapacityType.SPOT,
             min_size=0,
@@ -46,11 +46,16 @@ def build(stack: Stack) -> None:
         ),
     )
     # Fargate: every pod of the "serverless" namespace.
-    cluster.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
+    cluster.add_fargate_profile(
+        "Serverless", FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")])
+    )
 
-    # An add-on after compute, a Pod Identity role, a manifest (this creates the kubectl handler).
+    # An add-on after compute, a Pod Identity role for EC2 pods, an IRSA role for Fargate pods,
+    # a manifest (these create the kubectl handler), and pulls through the ECR cache prefixes.
     cluster.add_addon("metrics-server")
     cluster.add_pod_identity("Reports", namespace="reports", service_account="exporter")
+    cluster.add_irsa_service_account("Functions", namespace="serverless", service_account="functions")
+    cluster.allow_pull_through(["ecr-public", "k8s"])
     cluster.add_manifest(
         "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "reports"}}
     )

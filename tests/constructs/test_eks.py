@@ -14,6 +14,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from cdk_containers.constructs.eks import (
     EksCluster,
+    FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroupOptions,
     SelfManagedNodeGroupOptions,
@@ -22,28 +23,16 @@ from cdk_containers.constructs.eks import (
 )
 from cdk_containers.testing import SynthResult, synthesize
 from tests.conftest import make_app
+from tests.support import make_vpc
 
 NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}
-
-
-def _vpc(stack: Stack) -> ec2.Vpc:
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=1,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
-            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-        ],
-    )
 
 
 @pytest.fixture(scope="module")
 def vpc_stack() -> tuple[Stack, ec2.Vpc]:
     """A stack with a VPC for clusters that are only constructed (validation tests)."""
     stack = Stack(make_app(), "Validation")
-    return stack, _vpc(stack)
+    return stack, make_vpc(stack)
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +40,19 @@ def full() -> tuple[SynthResult, EksCluster]:
     """One cluster with every capacity kind, a manifest and the nag pack: synthesized once."""
     app = make_app()
     stack = Stack(app, "Full")
-    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack))
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack))
     cluster.add_managed_node_group(
         "Managed",
         ManagedNodeGroupOptions(
             capacity_type=eks.CapacityType.SPOT,
             instance_types=["m7i.large", "m6i.large"],
             labels={"capacity": "spot"},
-            taints=[Taint(key="spot", value="true", effect="PreferNoSchedule")],
+            taints=[Taint(key="spot", value="true", effect=eks.TaintEffect.PREFER_NO_SCHEDULE)],
         ),
     )
-    cluster.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
+    cluster.add_fargate_profile(
+        "Serverless", FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")])
+    )
     cluster.add_manifest("Apps", NAMESPACE)
     # Capacity added after the manifest and coredns still orders before them.
     cluster.add_self_managed_node_group(
@@ -137,7 +128,11 @@ def test_all_five_control_plane_log_types_are_on(template: Template) -> None:
 def test_secrets_are_encrypted_with_a_rotating_retained_kms_key(
     template: Template, resources: dict[str, Any]
 ) -> None:
-    key_id, key = _one(resources, "AWS::KMS::Key")
+    ((key_id, key),) = [
+        (k, r)
+        for k, r in resources.items()
+        if r["Type"] == "AWS::KMS::Key" and "Kubernetes secrets" in r["Properties"]["Description"]
+    ]
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"
     template.has_resource_properties(
@@ -257,10 +252,14 @@ def test_pod_identity_roles_trust_only_their_service_account_of_this_cluster(
     )
 
 
-def test_the_cluster_role_trusts_eks_only_for_clusters_of_this_account_and_region(
+def test_the_cluster_role_trusts_eks_only_for_this_cluster_of_this_account_and_region(
     resources: dict[str, Any],
 ) -> None:
     (cluster_id,) = _ids(resources, "AWS::EKS::Cluster")
+    name = resources[cluster_id]["Properties"]["Name"]
+    # The construct path and the last group of the stack's uuid: new when the stack is recreated.
+    assert name["Fn::Join"][1][0] == "Full-Eks-993C19BE"
+    assert "AWS::StackId" in json.dumps(name["Fn::Join"][1][1])
     role_id = resources[cluster_id]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     (statement,) = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "eks.amazonaws.com"}
@@ -277,7 +276,8 @@ def test_the_cluster_role_trusts_eks_only_for_clusters_of_this_account_and_regio
                         {"Ref": "AWS::Region"},
                         ":",
                         {"Ref": "AWS::AccountId"},
-                        ":cluster/*",
+                        ":cluster/",
+                        name,
                     ],
                 ]
             }
@@ -288,7 +288,7 @@ def test_the_cluster_role_trusts_eks_only_for_clusters_of_this_account_and_regio
 def test_a_named_cluster_s_role_trusts_eks_only_for_that_cluster() -> None:
     app = make_app()
     stack = Stack(app, "Named")
-    EksCluster(stack, "Eks", vpc=_vpc(stack), cluster_name="payments")
+    EksCluster(stack, "Eks", vpc=make_vpc(stack), cluster_name="payments")
     roles = Template.from_stack(stack).find_resources(
         "AWS::IAM::Role",
         {
@@ -332,7 +332,8 @@ def test_manifests_wait_for_compute_and_the_handler_s_access_entry(
         and r["Properties"]["AccessPolicies"]
     ]
     assert set(admin_entries) <= depends
-    assert full[1].manifests == [NAMESPACE]
+    (applied,) = json.loads(manifest["Properties"]["Manifest"])
+    assert (applied["kind"], applied["metadata"]["name"]) == ("Namespace", "apps")
 
 
 def test_the_kubectl_layer_matches_the_cluster_version(resources: dict[str, Any]) -> None:

@@ -3,44 +3,34 @@
 from __future__ import annotations
 
 import json
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk import Stack, Validations
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_containers.constructs.eks import (
-    AmiType,
     EksCluster,
     FargateProfile,
+    FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroup,
     ManagedNodeGroupOptions,
     SelfManagedNodeGroup,
     SelfManagedNodeGroupOptions,
     Taint,
+    _ami,
 )
 from cdk_containers.testing import SynthResult, synthesize
 from tests.conftest import make_app
+from tests.support import make_vpc
 
 COREDNS_SELECTOR = FargateSelector(namespace="kube-system", labels={"eks.amazonaws.com/component": "coredns"})
-
-
-def _vpc(stack: Stack) -> ec2.Vpc:
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=1,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
-            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-        ],
-    )
 
 
 def _resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
@@ -55,12 +45,12 @@ def fargate_only() -> SynthResult:
     cluster = EksCluster(
         stack,
         "Eks",
-        vpc=_vpc(stack),
+        vpc=make_vpc(stack),
         public_access_cidrs=["0.0.0.0/0"],
         allow_public_endpoint_from_anywhere=True,
     )
-    cluster.add_fargate_profile("System", selectors=[COREDNS_SELECTOR])
-    cluster.add_fargate_profile("Apps", selectors=[FargateSelector(namespace="apps")])
+    cluster.add_fargate_profile("System", FargateProfileOptions(selectors=[COREDNS_SELECTOR]))
+    cluster.add_fargate_profile("Apps", FargateProfileOptions(selectors=[FargateSelector(namespace="apps")]))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return synthesize(app)
 
@@ -106,7 +96,7 @@ def test_a_public_endpoint_from_anywhere_is_acknowledged_only_when_opted_in(
 def test_a_restricted_public_endpoint_passes_the_nag_pack_without_acknowledging_eks1() -> None:
     app = make_app()
     stack = Stack(app, "Restricted")
-    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), public_access_cidrs=["203.0.113.0/24"])
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack), public_access_cidrs=["203.0.113.0/24"])
     cluster.add_self_managed_node_group("Nodes")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     result = synthesize(app)
@@ -126,8 +116,8 @@ def test_a_restricted_public_endpoint_passes_the_nag_pack_without_acknowledging_
 def test_a_fargate_only_cluster_without_a_coredns_profile_fails_synthesis_clearly() -> None:
     app = make_app()
     stack = Stack(app, "NoCoreDnsProfile")
-    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack))
-    cluster.add_fargate_profile("Apps", selectors=[FargateSelector(namespace="apps")])
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack))
+    cluster.add_fargate_profile("Apps", FargateProfileOptions(selectors=[FargateSelector(namespace="apps")]))
     with pytest.raises(RuntimeError, match=r"CoreDNS must run on Fargate: add a Fargate profile"):
         Template.from_stack(stack)
 
@@ -136,25 +126,28 @@ def test_a_fargate_only_cluster_without_a_coredns_profile_fails_synthesis_clearl
 def bottlerocket() -> Template:
     app = make_app()
     stack = Stack(app, "Bottlerocket")
-    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), version="1.35")
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack), version="1.35")
     cluster.add_self_managed_node_group(
         "Arm",
         SelfManagedNodeGroupOptions(
-            ami_type=AmiType.BOTTLEROCKET_ARM_64,
+            ami_type=eks.NodegroupAmiType.BOTTLEROCKET_ARM_64,
             instance_types=["m7g.large"],
             labels={"team": "web"},
-            taints=[Taint(key="dedicated", value="batch", effect="NoExecute")],
+            taints=[Taint(key="dedicated", value="batch", effect=eks.TaintEffect.NO_EXECUTE)],
             cluster_autoscaler_tags=False,
         ),
     )
+    # Every node group is tainted NoExecute: CoreDNS runs on Fargate.
+    cluster.add_fargate_profile("System", FargateProfileOptions(selectors=[COREDNS_SELECTOR]))
     return Template.from_stack(stack)
 
 
-def _user_data(template: Template) -> str:
+def _user_data(template: Template, token: str | None = None) -> str:
+    """The user data text; CloudFormation values as JSON, or as `token` when given."""
     (launch_template,) = template.find_resources("AWS::EC2::LaunchTemplate").values()
     user_data = launch_template["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
     parts = user_data["Fn::Join"][1] if isinstance(user_data, dict) else [user_data]
-    return "".join(p if isinstance(p, str) else json.dumps(p, sort_keys=True) for p in parts)
+    return "".join(p if isinstance(p, str) else token or json.dumps(p, sort_keys=True) for p in parts)
 
 
 def test_bottlerocket_nodes_get_toml_settings_that_join_the_cluster(bottlerocket: Template) -> None:
@@ -188,13 +181,13 @@ def standalone() -> dict[str, Any]:
     app = make_app()
     stack = Stack(app, "Standalone")
     ops = iam.Role(stack, "Ops", assumed_by=iam.AccountRootPrincipal())
-    cluster = EksCluster(stack, "Eks", vpc=_vpc(stack), admin_roles=[ops])
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack), admin_roles=[ops])
     ManagedNodeGroup(
         stack,
         "Managed",
         cluster=cluster,
         options=ManagedNodeGroupOptions(
-            ami_type=AmiType.BOTTLEROCKET_ARM_64, instance_types=["m7g.large"], max_unavailable=2
+            ami_type=eks.NodegroupAmiType.BOTTLEROCKET_ARM_64, instance_types=["m7g.large"], max_unavailable=2
         ),
     )
     SelfManagedNodeGroup(
@@ -208,7 +201,12 @@ def standalone() -> dict[str, Any]:
             max_size=5,
         ),
     )
-    FargateProfile(stack, "Fargate", cluster=cluster, selectors=[FargateSelector(namespace="jobs")])
+    FargateProfile(
+        stack,
+        "Fargate",
+        cluster=cluster,
+        options=FargateProfileOptions(selectors=[FargateSelector(namespace="jobs")]),
+    )
     cluster.add_addon("metrics-server", version="v0.8.0-eksbuild.1", configuration={"replicas": 2})
     template: dict[str, Any] = dict(Template.from_stack(stack).to_json())
     return template
@@ -315,29 +313,35 @@ def test_a_spot_self_managed_group_is_a_mixed_instances_group_above_an_on_demand
     ("ami_type", "parameter"),
     [
         (
-            AmiType.AL2023_X86_64_STANDARD,
+            eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
             "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id",
         ),
         (
-            AmiType.AL2023_ARM_64_STANDARD,
+            eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
             "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id",
         ),
         (
-            AmiType.AL2023_X86_64_NVIDIA,
+            eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
             "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/nvidia/recommended/image_id",
         ),
         (
-            AmiType.AL2023_ARM_64_NVIDIA,
+            eks.NodegroupAmiType.AL2023_ARM_64_NVIDIA,
             "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/nvidia/recommended/image_id",
         ),
-        (AmiType.BOTTLEROCKET_X86_64, "/aws/service/bottlerocket/aws-k8s-1.36/x86_64/latest/image_id"),
-        (AmiType.BOTTLEROCKET_ARM_64, "/aws/service/bottlerocket/aws-k8s-1.36/arm64/latest/image_id"),
+        (
+            eks.NodegroupAmiType.BOTTLEROCKET_X86_64,
+            "/aws/service/bottlerocket/aws-k8s-1.36/x86_64/latest/image_id",
+        ),
+        (
+            eks.NodegroupAmiType.BOTTLEROCKET_ARM_64,
+            "/aws/service/bottlerocket/aws-k8s-1.36/arm64/latest/image_id",
+        ),
     ],
 )
 def test_each_ami_type_reads_the_public_ssm_parameter_eks_publishes(
-    ami_type: AmiType, parameter: str
+    ami_type: eks.NodegroupAmiType, parameter: str
 ) -> None:
-    assert ami_type.ssm_parameter("1.36") == parameter
+    assert _ami.ssm_parameter(ami_type, "1.36") == parameter
 
 
 def test_bottlerocket_nodes_encrypt_both_their_os_and_their_data_volume(bottlerocket: Template) -> None:
@@ -348,3 +352,41 @@ def test_bottlerocket_nodes_encrypt_both_their_os_and_their_data_volume(bottlero
     assert all(ebs["Encrypted"] is True and ebs["VolumeType"] == "gp3" for ebs in by_device.values())
     assert "VolumeSize" not in by_device["/dev/xvda"], "the OS volume keeps the AMI snapshot's size"
     assert by_device["/dev/xvdb"]["VolumeSize"] == 50
+
+
+DOCUMENTED_SETTINGS = Path(__file__).resolve().parents[1] / "data" / "bottlerocket_settings.txt"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            keys += _flatten(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def test_bottlerocket_settings_use_only_documented_keys(bottlerocket: Template) -> None:
+    documented = [
+        line
+        for line in DOCUMENTED_SETTINGS.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    ]
+    # Tokens become placeholders: the TOML must parse with any value CloudFormation puts there.
+    settings = tomllib.loads(_user_data(bottlerocket, token="TOKEN"))
+    keys = _flatten(settings)
+    assert "settings.cloudformation.should-signal" in keys
+    unknown = [
+        key
+        for key in keys
+        if key not in documented and not any(d.endswith(".*") and key.startswith(d[:-1]) for d in documented)
+    ]
+    assert unknown == []
+
+
+def test_bottlerocket_nodes_signal_cloudformation_with_their_own_settings(bottlerocket: Template) -> None:
+    text = _user_data(bottlerocket)
+    assert "[settings.cloudformation]\nshould-signal = true\n" in text
+    (asg_id,) = bottlerocket.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    assert f'logical-resource-id = "{asg_id}"' in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -70,19 +72,18 @@ def test_the_node_reader_group_may_only_read_nodes(
 ) -> None:
     cluster = delivery_pipeline.stages["dev"].eks_cluster
     assert cluster is not None
-    manifests = [
-        m for m in cluster.eks.manifests if m.get("metadata", {}).get("name") == "cdk-containers-node-reader"
-    ]
+    applied = stage_template(delivery_synth, cluster).find_resources(
+        "Custom::AWSCDK-EKS-KubernetesResource",
+        {"Properties": {"Manifest": Match.string_like_regexp("cdk-containers-node-reader")}},
+    )
+    assert len(applied) == 1
+    manifests = json.loads(next(iter(applied.values()))["Properties"]["Manifest"])
     role = next(m for m in manifests if m["kind"] == "ClusterRole")
     binding = next(m for m in manifests if m["kind"] == "ClusterRoleBinding")
     assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}]
     assert binding["subjects"] == [
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": NODE_READER_GROUP}
     ]
-    stage_template(delivery_synth, cluster).has_resource_properties(
-        "Custom::AWSCDK-EKS-KubernetesResource",
-        {"Manifest": Match.string_like_regexp("cdk-containers-node-reader")},
-    )
 
 
 def test_only_the_pipeline_s_checks_role_may_assume_the_invoker(checks: Template) -> None:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import email
+import inspect
 import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from aws_cdk.assertions import Template
+import yaml
+from aws_cdk.assertions import Annotations, Match, Template
 
+from cdk_containers.example_app import build_example_app
+from cdk_containers.stacks import EksClusterStack
 from cdk_containers.testing import SynthResult
+from tests.conftest import make_app
+from tests.support import resources_of_type
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +107,110 @@ def test_every_node_kind_may_pull_from_the_registry_repositories(resources: dict
     policies = [json.dumps(r["Properties"]) for r in resources.values() if r["Type"] == "AWS::IAM::Policy"]
     pulls = [p for p in policies if "ecr:BatchGetImage" in p and "RegistryStack" in p]
     assert len(pulls) == 3  # managed node role, self-managed node role, Fargate pod execution role
+
+
+# -- what a first deploy needs (issue 11) ---------------------------------------------------
+
+CRD = Path(__file__).resolve().parents[1] / "data" / "nodeadm_nodeconfig_crd.yaml"
+
+
+def _strict(schema: dict[str, Any]) -> dict[str, Any]:
+    """The CRD's structural schema as JSON Schema, refusing unknown fields like nodeadm's strict decoder."""
+    schema = {k: v for k, v in schema.items() if not k.startswith("x-kubernetes")}
+    if "properties" in schema:
+        schema["properties"] = {k: _strict(v) for k, v in schema["properties"].items()}
+        schema.setdefault("additionalProperties", False)
+    elif isinstance(schema.get("additionalProperties"), dict):
+        schema["additionalProperties"] = _strict(schema["additionalProperties"])
+    if isinstance(schema.get("items"), dict):
+        schema["items"] = _strict(schema["items"])
+    if schema.get("format") == "byte":
+        del schema["format"]  # tokens stand in for the base64 CA below
+    return schema
+
+
+def _node_configs(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every nodeadm NodeConfig in the template's launch templates, decoded from the MIME user data."""
+    configs = []
+    for resource in resources_of_type(template, "AWS::EC2::LaunchTemplate").values():
+        user_data = resource["Properties"]["LaunchTemplateData"].get("UserData")
+        if user_data is None:
+            continue
+        parts = user_data["Fn::Base64"]["Fn::Join"][1]
+        text = "".join(p if isinstance(p, str) else f"token-{i}" for i, p in enumerate(parts))
+        message = email.message_from_string(text)
+        for part in message.walk():
+            if part.get_content_type() == "application/node.eks.aws":
+                configs.append(yaml.safe_load(part.get_payload()))
+    return configs
+
+
+def test_self_managed_user_data_is_a_valid_nodeadm_node_config_with_the_service_cidr(
+    example_synth: SynthResult,
+) -> None:
+    template = example_synth.template_json("EksClusterStack")
+    crd = yaml.safe_load(CRD.read_text(encoding="utf-8").split("---\n", 1)[1])
+    schema = _strict(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
+    configs = _node_configs(template)
+    assert len(configs) == 1
+    (cluster,) = resources_of_type(template, "AWS::EKS::Cluster").values()
+    for config in configs:
+        jsonschema.validate(config, schema)
+        assert (config["apiVersion"], config["kind"]) == ("node.eks.aws/v1alpha1", "NodeConfig")
+        assert (
+            config["spec"]["cluster"]["cidr"]
+            == cluster["Properties"]["KubernetesNetworkConfig"]["ServiceIpv4Cidr"]
+        )
+
+
+def test_the_stack_outputs_the_cluster_name_and_the_kubeconfig_command(example_synth: SynthResult) -> None:
+    outputs = example_synth.template_json("EksClusterStack")["Outputs"]
+    (cluster,) = resources_of_type(
+        example_synth.template_json("EksClusterStack"), "AWS::EKS::Cluster"
+    ).values()
+    name = cluster["Properties"]["Name"]
+    assert outputs["ClusterName"]["Value"] == name
+    command = json.dumps(outputs["UpdateKubeconfigCommand"]["Value"])
+    assert command.startswith('{"Fn::Join": ["", ["aws eks update-kubeconfig --name ", ')
+    assert json.dumps(name) in command
+    assert '" --region ", {"Ref": "AWS::Region"}' in command
+
+
+def test_the_example_grants_pull_through_on_the_registry_s_cache_prefixes(
+    resources: dict[str, Any], example_stacks: dict[str, Any]
+) -> None:
+    statements = [
+        s
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if "ecr:CreateRepository" in s["Action"]
+    ]
+    assert len(statements) == 3
+    prefixes = example_stacks["RegistryStack"].pull_through_cache.repository_prefixes
+    assert prefixes
+    for prefix in prefixes:
+        assert all(f":repository/{prefix}/*" in json.dumps(s["Resource"]) for s in statements), prefix
+
+
+def test_admin_role_arns_from_context_become_cluster_admins_with_the_role_in_the_command() -> None:
+    app = make_app(admin_role_arns="arn:aws:iam::111122223333:role/ops, arn:aws:iam::111122223333:role/sre")
+    stacks = build_example_app(app, only=["EksClusterStack"])
+    template = Template.from_stack(stacks["EksClusterStack"])
+    entries = template.find_resources(
+        "AWS::EKS::AccessEntry",
+        {"Properties": {"PrincipalArn": Match.string_like_regexp(r"^arn:aws:iam::111122223333:role/")}},
+    )
+    assert len(entries) == 2
+    command = json.dumps(template.to_json()["Outputs"]["UpdateKubeconfigCommand"]["Value"])
+    assert command.endswith(' --role-arn arn:aws:iam::111122223333:role/ops"]]}')
+    Annotations.from_stack(stacks["EksClusterStack"]).has_no_warning(
+        "*", Match.string_like_regexp("no admin principal")
+    )
+
+
+def test_the_stack_takes_typed_keyword_arguments_with_defaults() -> None:
+    parameters = inspect.signature(EksClusterStack).parameters
+    assert not [p for p in parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    assert parameters["pull_through_prefixes"].default == ()
+    assert parameters["env"].default is None

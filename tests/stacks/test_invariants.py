@@ -174,3 +174,79 @@ def test_service_roles_carry_confused_deputy_conditions(
         if service not in UNCONDITIONED_TRUST and "Condition" not in statement
     ]
     assert unconditioned == [], json.dumps(unconditioned)
+
+
+#: Managed policies that let a role pull images: nodes and Fargate pod-execution roles.
+PULLING_POLICIES = ("AmazonEC2ContainerRegistryPullOnly", "AmazonEKSFargatePodExecutionRolePolicy")
+
+
+def _cache_prefixes(example_synth: SynthResult) -> set[str]:
+    """Prefixes of every pull-through cache rule anywhere in the example app."""
+    return {
+        r["Properties"]["EcrRepositoryPrefix"]
+        for stack in example_synth.template_files
+        for r in _resources(example_synth, stack).values()
+        if r["Type"] == "AWS::ECR::PullThroughCacheRule"
+    }
+
+
+def _granted_pull_through(resources: dict[str, dict[str, Any]], role_id: str) -> list[str]:
+    """The resource ARNs (as JSON) on which `role_id` may create and import cached repositories."""
+    arns = []
+    for r in resources.values():
+        if r["Type"] != "AWS::IAM::Policy" or {"Ref": role_id} not in r["Properties"].get("Roles", []):
+            continue
+        for statement in _statements(r["Properties"]["PolicyDocument"]):
+            actions = _as_list(statement["Action"])
+            if "ecr:CreateRepository" in actions and "ecr:BatchImportUpstreamImage" in actions:
+                arns += [json.dumps(a) for a in _as_list(statement["Resource"])]
+    return arns
+
+
+def test_every_role_that_may_pull_through_a_cache_can_create_the_cached_repository(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    # The first pull of an upstream image creates its repository (ECR user guide,
+    # "IAM permissions required to sync an upstream registry with a private registry").
+    prefixes = _cache_prefixes(example_synth)
+    resources = _resources(example_synth, example_stack_name)
+    pullers = [
+        key
+        for key, r in resources.items()
+        if r["Type"] == "AWS::IAM::Role"
+        and any(p in json.dumps(r["Properties"].get("ManagedPolicyArns", [])) for p in PULLING_POLICIES)
+    ]
+    missing = [
+        (role, prefix)
+        for role in pullers
+        for prefix in sorted(prefixes)
+        if not any(f":repository/{prefix}/*" in arn for arn in _granted_pull_through(resources, role))
+    ]
+    assert missing == []
+
+
+def test_the_example_has_cache_rules_and_roles_that_pull_through_them(example_synth: SynthResult) -> None:
+    # The test above is not vacuous: there are prefixes, and node and Fargate roles pull.
+    # RegistryStack namespaces its caches with the stack name (issue 11: a second copy gets its own).
+    assert _cache_prefixes(example_synth) == {"registrystack/ecr-public", "registrystack/k8s"}
+    roles = [
+        r
+        for r in _resources(example_synth, "EksClusterStack").values()
+        if r["Type"] == "AWS::IAM::Role"
+        and any(p in json.dumps(r["Properties"].get("ManagedPolicyArns", [])) for p in PULLING_POLICIES)
+    ]
+    assert len(roles) == 3
+
+
+def test_every_launch_template_requires_imdsv2_and_keeps_pods_off_imds(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    # Hop limit 1: a pod (one hop further) cannot read the node role's credentials;
+    # docs/security.md says why this beats hop limit 2 for the EBS CSI node plugin.
+    resources = _resources(example_synth, example_stack_name)
+    options = [
+        (key, r["Properties"]["LaunchTemplateData"].get("MetadataOptions"))
+        for key, r in resources.items()
+        if r["Type"] == "AWS::EC2::LaunchTemplate"
+    ]
+    assert [(k, o) for k, o in options if o != {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}] == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 from typing import Any
 
 import pytest
+from aws_cdk import Environment
+from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
 from cdk_containers.stacks import NetworkStack
@@ -49,6 +53,18 @@ def test_private_subnets_are_tagged_for_internal_load_balancers(template: Templa
         assert {"Key": "kubernetes.io/role/internal-elb", "Value": "1"} in subnet["Properties"]["Tags"]
 
 
+def test_the_flow_log_group_is_encrypted_with_a_rotating_retained_customer_key(template: Template) -> None:
+    (group,) = template.find_resources("AWS::Logs::LogGroup").values()
+    key_id = group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0]
+    key = template.to_json()["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    logs_statement = [
+        st for st in key["Properties"]["KeyPolicy"]["Statement"] if "logs." in json.dumps(st.get("Principal"))
+    ]
+    assert len(logs_statement) == 1
+
+
 def test_flow_logs_capture_all_traffic_into_a_retained_log_group(template: Template) -> None:
     template.has_resource_properties(
         "AWS::EC2::FlowLog",
@@ -80,6 +96,21 @@ def test_nat_gateway_count_is_configurable() -> None:
         ({"cidr": "10.0.0.0/8"}, r"cidr='10.0.0.0/8' is invalid: a private IPv4 CIDR block from /16 to /24"),
         ({"cidr": "not-a-cidr"}, r"cidr='not-a-cidr' is invalid"),
         ({"cidr": "8.8.0.0/16"}, r"cidr='8.8.0.0/16' is invalid"),
+        (
+            {"cidr": "10.0.0.0/20", "max_azs": 3},
+            r"cidr='10.0.0.0/20' is invalid: a block of at least 16384 addresses for 3 zones "
+            r".*\(a /18 or larger\)",
+        ),
+        (
+            {"flow_log_retention": 7},
+            r"flow_log_retention=7 is invalid: one of ONE_DAY, THREE_DAYS, FIVE_DAYS, ONE_WEEK",
+        ),
+        ({"max_azs": "3"}, r"max_azs='3' is invalid: an integer from 2 to 6"),
+        ({"cidr": ["10.0.0.0/16"]}, r"cidr=\['10.0.0.0/16'\] is invalid: expected str, got a list"),
+        (
+            {"flow_log_encryption_key": "alias/logs"},
+            r"flow_log_encryption_key='alias/logs' is invalid: a kms.IKey",
+        ),
     ],
 )
 def test_bad_network_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
@@ -127,3 +158,27 @@ def test_only_flow_logs_of_this_account_and_region_may_assume_the_flow_log_role(
             }
         },
     }
+
+
+def test_an_environment_agnostic_stack_spans_every_zone_max_azs_asks_for() -> None:
+    # Stack.availability_zones gives two tokens when the region is unknown; max_azs=3 used to give 2.
+    template = Template.from_stack(NetworkStack(make_app(), "Net", max_azs=3, nat_gateways=3))
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    assert len(subnets) == 6
+    zones = {json.dumps(s["Properties"]["AvailabilityZone"], sort_keys=True) for s in subnets.values()}
+    assert zones == {json.dumps({"Fn::Select": [i, {"Fn::GetAZs": ""}]}, sort_keys=True) for i in range(3)}
+
+
+def test_a_stack_with_a_known_region_uses_the_region_s_zones() -> None:
+    stack = NetworkStack(
+        make_app(), "Net", max_azs=2, env=Environment(account="111122223333", region="eu-west-1")
+    )
+    zones = {s.availability_zone for s in stack.vpc.private_subnets}
+    assert zones == {"dummy1a", "dummy1b"}  # the context provider's placeholders without credentials
+
+
+def test_the_stack_takes_typed_keyword_arguments_with_defaults() -> None:
+    parameters = inspect.signature(NetworkStack).parameters
+    assert not [p for p in parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    assert parameters["flow_log_retention"].default == logs.RetentionDays.ONE_YEAR
+    assert parameters["env"].default is None

@@ -1,15 +1,86 @@
-"""Subnet selection helpers."""
+"""The one subnet-selection helper of the EKS family."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
 
-__all__ = ["selection_kwargs"]
+from cdk_containers._validation import Problems, is_token
+
+__all__ = ["check_private_subnets", "select_subnets"]
 
 
-def selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, Any]:
-    """A ``SubnetSelection`` as the keyword arguments ``IVpc.select_subnets`` takes in Python."""
-    values: dict[str, Any] = selection._values  # jsii struct: the set fields
-    return dict(values)
+def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> ec2.SelectedSubnets:
+    """`vpc.select_subnets` for a `SubnetSelection` object (jsii's Python API takes its fields)."""
+    fields: dict[str, Any] = {
+        "availability_zones": selection.availability_zones,
+        "one_per_az": selection.one_per_az,
+        "subnet_filters": selection.subnet_filters,
+        "subnet_group_name": selection.subnet_group_name,
+        "subnet_type": selection.subnet_type,
+        "subnets": selection.subnets,
+    }
+    return vpc.select_subnets(**{k: v for k, v in fields.items() if v is not None})
+
+
+def check_private_subnets(
+    problems: Problems,
+    argument: str,
+    vpc: ec2.IVpc,
+    selection: ec2.SubnetSelection,
+    *,
+    what: str,
+    min_zones: int = 1,
+) -> list[ec2.ISubnet]:
+    """Record why `selection` does not give private subnets (in `min_zones` zones); return them.
+
+    The VPC is asked here, so a selection the VPC cannot satisfy (a public-only VPC, a group
+    name it lacks) is reported against `argument` instead of failing later as a jsii error.
+    """
+    try:
+        chosen = select_subnets(vpc, selection).subnets
+    except RuntimeError as error:  # jsii: "There are no 'Private' subnet groups in this VPC..."
+        reason = re.sub(r"^[A-Za-z]+: ", "", str(error).split("\n")[0])  # jsii's error class name
+        problems.add(argument, _describe(selection), f"a selection of {what} this VPC has ({reason})")
+        return []
+    if not chosen:
+        problems.add(argument, _describe(selection), f"a selection that gives at least one subnet for {what}")
+        return []
+    public_ids = {s.subnet_id for s in vpc.public_subnets}
+    public = [s.subnet_id for s in chosen if s.subnet_id in public_ids]
+    if public or selection.subnet_type == ec2.SubnetType.PUBLIC:
+        problems.add(
+            argument,
+            _describe(selection),
+            f"private subnets for {what}: they get no public IP, so public subnets give them no egress",
+        )
+    zones = _zones(chosen)
+    if min_zones > 1 and zones is not None and len(zones) < min_zones:
+        shown = ", ".join(sorted(z for z in zones if not is_token(z))) or "a zone known at deploy time"
+        problems.add(
+            argument,
+            _describe(selection),
+            f"subnets in at least {min_zones} Availability Zones for {what} (EKS places the control "
+            f"plane's network interfaces there); this selection spans {len(zones)}: {shown}",
+        )
+    return list(chosen)
+
+
+def _zones(subnets: list[ec2.ISubnet]) -> set[str] | None:
+    """The subnets' zones; tokens count by identity (a VPC's zone i is the same token each time)."""
+    try:
+        return {s.availability_zone for s in subnets}
+    except RuntimeError:  # an imported subnet without a zone cannot say where it is
+        return None
+
+
+def _describe(selection: ec2.SubnetSelection) -> str:
+    if selection.subnet_type is not None:
+        return f"SubnetSelection(subnet_type={selection.subnet_type.name})"
+    if selection.subnet_group_name is not None:
+        return f"SubnetSelection(subnet_group_name={selection.subnet_group_name!r})"
+    if selection.subnets is not None:
+        return f"SubnetSelection(subnets=[{len(selection.subnets)} subnets])"
+    return "SubnetSelection(...)"

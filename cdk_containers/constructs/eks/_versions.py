@@ -1,7 +1,7 @@
 """Kubernetes versions this library supports, and the kubectl layer for each.
 
 The kubectl handler (the Lambda that applies manifests and charts) carries its
-own ``kubectl`` binary in a Lambda layer, and kubectl supports a skew of one
+own `kubectl` binary in a Lambda layer, and kubectl supports a skew of one
 minor version against the API server (aws/aws-cdk#15736, #19843). This table
 is the single place that says which installed layer serves which cluster
 version; a version missing from it is refused up front.
@@ -49,7 +49,7 @@ def _minor(version: str) -> tuple[int, int]:
 
 
 def default_version() -> str:
-    """The newest version both ``aws_eks_v2.KubernetesVersion`` and a kubectl layer support."""
+    """The newest version both `aws_eks_v2.KubernetesVersion` and a kubectl layer support."""
     known = {
         getattr(eks.KubernetesVersion, name).version
         for name in dir(eks.KubernetesVersion)
@@ -59,7 +59,7 @@ def default_version() -> str:
 
 
 def version_string(version: str | eks.KubernetesVersion | None) -> str:
-    """The ``"1.xx"`` string of a version argument (``None`` means the default)."""
+    """The `"1.xx"` string of a version argument (`None` means the default)."""
     if version is None:
         return default_version()
     if isinstance(version, eks.KubernetesVersion):
@@ -68,12 +68,12 @@ def version_string(version: str | eks.KubernetesVersion | None) -> str:
 
 
 def kubectl_layer_for(version: str) -> KubectlLayerSpec | None:
-    """The kubectl layer for a cluster version, or ``None`` when none is installed."""
+    """The kubectl layer for a cluster version, or `None` when none is installed."""
     return KUBECTL_LAYERS.get(version)
 
 
 def minor_of(version: str) -> tuple[int, int] | None:
-    """``(1, 36)`` for ``"1.36"``; ``None`` when the string is not a version."""
+    """`(1, 36)` for `"1.36"`; `None` when the string is not a version."""
     try:
         return _minor(version)
     except ValueError:

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from aws_cdk import Acknowledgment, Validations
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import Acknowledgment, ArnFormat, Stack, Validations
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
-from cdk_containers.constructs.eks._subnets import selection_kwargs
-from cdk_containers.constructs.eks.options import FargateSelector, is_label_key, is_label_value
-
-if TYPE_CHECKING:
-    from cdk_containers.constructs.eks.cluster import EksCluster
+from cdk_containers._validation import Problems, construct_path
+from cdk_containers.constructs.eks._base import ClusterBase
+from cdk_containers.constructs.eks._subnets import check_private_subnets, select_subnets
+from cdk_containers.constructs.eks.options import FargateProfileOptions
 
 __all__ = ["FargateProfile"]
-
-MAX_SELECTORS = 5
 
 
 class FargateProfile(Construct):
     """A Fargate profile: no nodes to manage, one micro-VM per pod.
 
-    What it creates: a pod-execution role (``AmazonEKSFargatePodExecutionRolePolicy``,
-    scoped to this cluster's Fargate profiles by a ``aws:SourceArn`` condition) and an
-    ``AWS::EKS::FargateProfile`` in private subnets. EKS creates the access entry. Fargate
-    pods get no EBS, no FSx, EFS only statically provisioned, and no Pod Identity (use IRSA).
+    What it creates: a pod-execution role (`AmazonEKSFargatePodExecutionRolePolicy`,
+    trusted only for this cluster's Fargate profiles by an `aws:SourceArn` condition) and an
+    `AWS::EKS::FargateProfile` in private subnets. EKS creates the access entry. Fargate
+    pods get no EBS, no FSx, EFS only statically provisioned, and no Pod Identity (use
+    `add_irsa_service_account`).
 
     Example:
         FargateProfile(self, "Serverless", cluster=eks_cluster,
-                       selectors=[FargateSelector(namespace="serverless")])
+                       options=FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")]))
     """
 
     def __init__(
@@ -41,54 +34,39 @@ class FargateProfile(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: EksCluster,
-        selectors: Sequence[FargateSelector],
-        fargate_profile_name: str | None = None,
-        subnets: ec2.SubnetSelection | None = None,
+        cluster: ClusterBase,
+        options: FargateProfileOptions | None = None,
     ) -> None:
-        """Args:
-        scope: Parent construct.
-        construct_id: Construct id.
-        cluster: The cluster.
-        selectors: 1 to 5 namespace/label selectors of the pods that run on Fargate.
-        fargate_profile_name: Name in EKS. Defaults to a generated name.
-        subnets: Private subnets for the pods. Defaults to the cluster's node subnets.
+        """Create the profile.
+
+        Args:
+            scope: Parent construct.
+            construct_id: Construct id.
+            cluster: The cluster (an `EksCluster` or an imported one).
+            options: Selectors, name and subnets. Required: a profile needs 1 to 5 selectors.
+
+        Raises:
+            ValueError: Listing every invalid argument.
         """
         problems = Problems("FargateProfile", construct_path(scope, construct_id))
-        problems.check(
-            1 <= len(selectors) <= MAX_SELECTORS,
-            "selectors",
-            list(selectors),
-            f"1 to {MAX_SELECTORS} FargateSelector objects (an EKS limit)",
+        cluster_ok = problems.check_type(
+            "cluster", cluster, ClusterBase, allowed="an EksCluster or an imported one"
         )
-        for selector in selectors:
-            problems.check(
-                is_dns1123_subdomain(selector.namespace),
-                "selectors.namespace",
-                selector.namespace,
-                "a Kubernetes namespace name",
-            )
-            for key, value in (selector.labels or {}).items():
-                problems.check(
-                    is_label_key(key) and is_label_value(value),
-                    "selectors.labels",
-                    f"{key}={value}",
-                    "Kubernetes label keys and values",
+        if problems.check_type(
+            "options", options, FargateProfileOptions, allowed="FargateProfileOptions(selectors=[...])"
+        ):
+            assert options is not None
+            options._check(problems, "options")
+            if cluster_ok and options.subnets is not None:
+                check_private_subnets(
+                    problems, "options.subnets", cluster.vpc, options.subnets, what="Fargate pods"
                 )
-        selection = subnets or cluster.node_subnets
-        public_ids = {s.subnet_id for s in cluster.vpc.public_subnets}
-        chosen = cluster.vpc.select_subnets(**selection_kwargs(selection)).subnets
-        public = [s.subnet_id for s in chosen if s.subnet_id in public_ids]
-        problems.check(
-            not public and selection.subnet_type != ec2.SubnetType.PUBLIC,
-            "subnets",
-            selection.subnet_type.name if selection.subnet_type else public,
-            "private subnets: Fargate pods get no public IP and cannot run in public subnets",
-        )
         problems.raise_if_any()
+        assert options is not None
         super().__init__(scope, construct_id)
-        self.selectors = list(selectors)
-        """The selectors."""
+        self.options = options
+        """The options this profile was built with."""
+        stack = Stack.of(cluster)
         self.pod_execution_role: iam.IRole = iam.Role(
             self,
             "PodExecutionRole",
@@ -96,9 +74,12 @@ class FargateProfile(Construct):
                 "eks-fargate-pods.amazonaws.com",
                 conditions={
                     "ArnLike": {
-                        "aws:SourceArn": f"arn:{cluster.cluster.stack.partition}:eks:"
-                        f"{cluster.cluster.stack.region}:{cluster.cluster.stack.account}:"
-                        f"fargateprofile/{cluster.cluster.cluster_name}/*"
+                        "aws:SourceArn": stack.format_arn(
+                            service="eks",
+                            resource="fargateprofile",
+                            resource_name=f"{cluster._icluster.cluster_name}/*",
+                            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                        )
                     }
                 },
             ),
@@ -117,16 +98,23 @@ class FargateProfile(Construct):
                 "cluster's Fargate profiles by aws:SourceArn",
             )
         )
-        self.profile = eks.FargateProfile(
+        # The L1: aws_eks_v2.FargateProfile takes only a Cluster this app created, not an import.
+        self.profile = eks.CfnFargateProfile(
             self,
             "Profile",
-            cluster=cluster.cluster,
-            fargate_profile_name=fargate_profile_name,
-            pod_execution_role=self.pod_execution_role,
-            selectors=[eks.Selector(namespace=s.namespace, labels=s.labels) for s in selectors],
-            subnet_selection=selection,
-            vpc=cluster.vpc,
+            cluster_name=cluster._icluster.cluster_name,
+            fargate_profile_name=options.fargate_profile_name,
+            pod_execution_role_arn=self.pod_execution_role.role_arn,
+            selectors=[
+                eks.CfnFargateProfile.SelectorProperty(
+                    namespace=s.namespace,
+                    labels=[eks.CfnFargateProfile.LabelProperty(key=k, value=v) for k, v in s.labels.items()]
+                    if s.labels
+                    else None,
+                )
+                for s in options.selectors
+            ],
+            subnets=select_subnets(cluster.vpc, options.subnets or cluster.node_subnets).subnet_ids,
         )
-        """The ``aws_eks_v2.FargateProfile``."""
-        cluster.fargate_selectors.extend(selectors)
-        cluster._register_capacity(self, role=self.pod_execution_role, fargate=True)
+        """The `AWS::EKS::FargateProfile`."""
+        cluster.register_capacity(self, role=self.pod_execution_role, fargate_selectors=options.selectors)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.constructs.eks._node_role import node_role, node_volumes
+from cdk_containers.constructs.eks._ami import node_volumes
+from cdk_containers.constructs.eks._base import ClusterBase
+from cdk_containers.constructs.eks._cluster_checks import check_object
+from cdk_containers.constructs.eks.node_role import NodeRole
 from cdk_containers.constructs.eks.options import ManagedNodeGroupOptions
-
-if TYPE_CHECKING:
-    from cdk_containers.constructs.eks.cluster import EksCluster
 
 __all__ = ["ManagedNodeGroup"]
 
@@ -22,9 +20,9 @@ __all__ = ["ManagedNodeGroup"]
 class ManagedNodeGroup(Construct):
     """An EKS managed node group: EKS launches, drains and upgrades the nodes.
 
-    What it creates: a node role (``AmazonEKSWorkerNodePolicy`` and
-    ``AmazonEC2ContainerRegistryPullOnly``), an ``ec2.LaunchTemplate`` with an encrypted gp3
-    root volume and IMDSv2 required, and an ``AWS::EKS::Nodegroup`` in the cluster's node
+    What it creates: a node role (`AmazonEKSWorkerNodePolicy` and
+    `AmazonEC2ContainerRegistryPullOnly`), an `ec2.LaunchTemplate` with an encrypted gp3
+    root volume and IMDSv2 required, and an `AWS::EKS::Nodegroup` in the cluster's node
     subnets. Instance types go on the node group (not the launch template) and no user data
     is set: EKS merges its own nodeadm configuration for AL2023 and Bottlerocket. EKS creates
     the node role's access entry itself. The node group waits for vpc-cni, kube-proxy and the
@@ -40,26 +38,34 @@ class ManagedNodeGroup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: EksCluster,
+        cluster: ClusterBase,
         options: ManagedNodeGroupOptions | None = None,
         role: iam.IRole | None = None,
     ) -> None:
-        """Args:
-        scope: Parent construct.
-        construct_id: Construct id.
-        cluster: The cluster to join.
-        options: Instance types, sizes, AMI, labels, taints, ... Defaults to
-            ``ManagedNodeGroupOptions()`` (1-3 On-Demand m7i.large, AL2023).
-        role: Node role. Defaults to a new role with the two policies above.
+        """Create the node group.
+
+        Args:
+            scope: Parent construct.
+            construct_id: Construct id.
+            cluster: The cluster to join (an `EksCluster` or an imported one).
+            options: Instance types, sizes, AMI, labels, taints, ... Defaults to
+                `ManagedNodeGroupOptions()` (1-3 On-Demand m7i.large, AL2023).
+            role: Node role. Defaults to a new `NodeRole`.
+
+        Raises:
+            ValueError: Listing every invalid argument.
         """
-        options = options or ManagedNodeGroupOptions()
+        options = ManagedNodeGroupOptions() if options is None else options
         problems = Problems("ManagedNodeGroup", construct_path(scope, construct_id))
-        problems.extend(options.problems(kubernetes_version=cluster.version))
+        problems.check_type("cluster", cluster, ClusterBase, allowed="an EksCluster or an imported one")
+        if problems.check_type("options", options, ManagedNodeGroupOptions):
+            options._check(problems, "options")
+        check_object(problems, "role", role, "iam.IRole", optional=True)
         problems.raise_if_any()
         super().__init__(scope, construct_id)
         self.options = options
         """The options this group was built with."""
-        self.role: iam.IRole = role or node_role(self, "NodeRole")
+        self.role: iam.IRole = role or NodeRole(self, "NodeRole")
         """The node role."""
         self.launch_template = ec2.LaunchTemplate(
             self,
@@ -72,23 +78,23 @@ class ManagedNodeGroup(Construct):
         self.nodegroup = eks.Nodegroup(
             self,
             "Nodegroup",
-            cluster=cluster.icluster,
+            cluster=cluster._icluster,
             nodegroup_name=options.nodegroup_name,
             node_role=self.role,
             subnets=cluster.node_subnets,
-            instance_types=[ec2.InstanceType(t) for t in options.instance_types],
-            ami_type=eks.NodegroupAmiType[options.ami_type.name],
+            instance_types=[ec2.InstanceType(t) for t in options._instance_type_names],
+            ami_type=options.ami_type,
             capacity_type=options.capacity_type,
             min_size=options.min_size,
             max_size=options.max_size,
             desired_size=options.desired_size,
             labels=dict(options.labels) if options.labels else None,
-            taints=[t.to_taint_spec() for t in options.taints] or None,
+            taints=[t._to_taint_spec() for t in options.taints] or None,
             max_unavailable=options.max_unavailable,
             launch_template_spec=eks.LaunchTemplateSpec(
                 id=self.launch_template.launch_template_id or "",
                 version=self.launch_template.latest_version_number,
             ),
         )
-        """The ``aws_eks_v2.Nodegroup``."""
-        cluster._register_capacity(self, role=self.role, fargate=False)
+        """The `aws_eks_v2.Nodegroup`."""
+        cluster.register_capacity(self, role=self.role, taints=options.taints)

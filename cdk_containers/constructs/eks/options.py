@@ -1,7 +1,9 @@
-"""Option bundles shared by the ``EksCluster.add_*`` methods and the standalone constructs.
+"""Option bundles of the EKS family: what `EksCluster.add_*` and the standalone constructs take.
 
-Each bundle is a frozen, keyword-only dataclass; ``problems()`` returns every
-invalid field as a formatted message (the construct adds its path and raises).
+Each bundle is a frozen, keyword-only dataclass. It does not validate itself: the
+construct that uses it calls its private `_check(problems, argument)`, so every
+problem is reported with the construct's path and the field's dotted name
+(`options.min_size`).
 """
 
 from __future__ import annotations
@@ -9,129 +11,41 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 
-from cdk_containers._validation import is_dns1123_subdomain, is_token
+from cdk_containers._validation import Problems, is_dns1123_subdomain, is_int, is_token
+from cdk_containers.constructs.eks import _ami
+from cdk_containers.constructs.eks._instance_types import instance_type_problem, is_nvidia_family
+from cdk_containers.constructs.eks._labels import check_labels, is_label_key, is_label_value
 
 __all__ = [
-    "AmiType",
+    "FargateProfileOptions",
     "FargateSelector",
     "ManagedNodeGroupOptions",
     "SelfManagedNodeGroupOptions",
     "Taint",
 ]
 
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
-_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+#: Deprecated: use `aws_eks_v2.NodegroupAmiType`, which has the same member names.
+AmiType = eks.NodegroupAmiType
+
 #: Prefix of the Auto Scaling group tags that tell the cluster autoscaler a group's labels and taints.
 CLUSTER_AUTOSCALER_NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 _MAX_TAG_KEY = 128
-#: Instance families with NVIDIA GPUs (g4dn, g5, g5g, g6, g6e, gr6, p3, p4d, p5, ...).
-_NVIDIA_FAMILY = re.compile(r"^(g\d|gr\d|p\d)")
+_FIFTEEN_MINUTES = Duration.minutes(15)
+#: Names EKS accepts for node groups and Fargate profiles (and, up to 100 characters, clusters).
+EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]*$")
 
 
-class AmiType(Enum):
-    """Node operating system image. AL2 exists only for clusters older than 1.33."""
-
-    AL2023_X86_64_STANDARD = "AL2023_x86_64_STANDARD"
-    AL2023_ARM_64_STANDARD = "AL2023_ARM_64_STANDARD"
-    AL2023_X86_64_NVIDIA = "AL2023_x86_64_NVIDIA"
-    AL2023_ARM_64_NVIDIA = "AL2023_ARM_64_NVIDIA"
-    BOTTLEROCKET_X86_64 = "BOTTLEROCKET_x86_64"
-    BOTTLEROCKET_ARM_64 = "BOTTLEROCKET_ARM_64"
-    AL2_X86_64 = "AL2_x86_64"
-    AL2_ARM_64 = "AL2_ARM_64"
-
-    @property
-    def architecture(self) -> ec2.InstanceArchitecture:
-        return ec2.InstanceArchitecture.ARM_64 if "ARM_64" in self.value else ec2.InstanceArchitecture.X86_64
-
-    @property
-    def arch_path(self) -> str:
-        """The architecture as the EKS SSM parameter paths spell it."""
-        return "arm64" if self.architecture == ec2.InstanceArchitecture.ARM_64 else "x86_64"
-
-    @property
-    def is_nvidia(self) -> bool:
-        return self.value.endswith("NVIDIA")
-
-    @property
-    def is_bottlerocket(self) -> bool:
-        return self.value.startswith("BOTTLEROCKET")
-
-    @property
-    def is_al2(self) -> bool:
-        return self.value.startswith("AL2_")
-
-    @property
-    def root_device_name(self) -> str:
-        """The volume that holds images and pods (Bottlerocket keeps them on its data volume)."""
-        return "/dev/xvdb" if self.is_bottlerocket else "/dev/xvda"
-
-    def ssm_parameter(self, kubernetes_version: str) -> str:
-        """The public SSM parameter holding the recommended EKS-optimized AMI id."""
-        if self.is_bottlerocket:
-            return f"/aws/service/bottlerocket/aws-k8s-{kubernetes_version}/{self.arch_path}/latest/image_id"
-        if self.is_al2:
-            suffix = "-arm64" if self.arch_path == "arm64" else ""
-            base = f"/aws/service/eks/optimized-ami/{kubernetes_version}"
-            return f"{base}/amazon-linux-2{suffix}/recommended/image_id"
-        flavor = "nvidia" if self.is_nvidia else "standard"
-        return (
-            f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/"
-            f"{self.arch_path}/{flavor}/recommended/image_id"
-        )
-
-
-def is_label_key(key: str) -> bool:
-    """A Kubernetes label/taint key: optional DNS-subdomain prefix, '/', name of 1-63 chars."""
-    prefix, _, name = key.rpartition("/")
-    if prefix and not is_dns1123_subdomain(prefix):
-        return False
-    return 1 <= len(name) <= 63 and bool(_LABEL_NAME.match(name))
-
-
-#: Keys in the kubernetes.io/k8s.io namespaces the kubelet sets itself and accepts in --node-labels.
-_KUBELET_LABELS = frozenset(
-    {
-        "kubernetes.io/hostname",
-        "kubernetes.io/os",
-        "kubernetes.io/arch",
-        "beta.kubernetes.io/os",
-        "beta.kubernetes.io/arch",
-        "beta.kubernetes.io/instance-type",
-        "node.kubernetes.io/instance-type",
-        "topology.kubernetes.io/zone",
-        "topology.kubernetes.io/region",
-        "failure-domain.beta.kubernetes.io/zone",
-        "failure-domain.beta.kubernetes.io/region",
-    }
-)
-
-
-def kubelet_may_set(key: str) -> bool:
-    """Whether a node may register with this label (the kubelet's ``--node-labels`` rule).
-
-    The kubelet refuses to start when ``--node-labels`` has a key in the ``kubernetes.io`` or
-    ``k8s.io`` namespaces other than its own well-known labels and the ``node.kubernetes.io`` and
-    ``kubelet.kubernetes.io`` namespaces (NodeRestriction): the node would never join.
-    """
-    namespace = key.rpartition("/")[0]
-    restricted = any(namespace == ns or namespace.endswith("." + ns) for ns in ("kubernetes.io", "k8s.io"))
-    if not restricted or key in _KUBELET_LABELS:
-        return True
-    return any(
-        namespace == ns or namespace.endswith("." + ns)
-        for ns in ("node.kubernetes.io", "kubelet.kubernetes.io")
-    )
-
-
-def is_label_value(value: str) -> bool:
-    """A Kubernetes label value: empty, or 1-63 alphanumerics with '-', '_' or '.' inside."""
-    return value == "" or (len(value) <= 63 and bool(_LABEL_NAME.match(value)))
+#: How Kubernetes spells each `aws_eks_v2.TaintEffect` (kubelet flags, Bottlerocket settings).
+_KUBERNETES_EFFECT = {
+    eks.TaintEffect.NO_SCHEDULE: "NoSchedule",
+    eks.TaintEffect.PREFER_NO_SCHEDULE: "PreferNoSchedule",
+    eks.TaintEffect.NO_EXECUTE: "NoExecute",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,26 +55,48 @@ class Taint:
     Args:
         key: Taint key (Kubernetes label key syntax).
         value: Taint value. Defaults to no value.
-        effect: ``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``. Defaults to ``NoSchedule``.
+        effect: What the taint does to pods that do not tolerate it (`aws_eks_v2.TaintEffect`).
+            Defaults to `TaintEffect.NO_SCHEDULE`.
     """
 
     key: str
     value: str | None = None
-    effect: str = "NoSchedule"
+    effect: eks.TaintEffect = eks.TaintEffect.NO_SCHEDULE
 
     @property
-    def kubelet_form(self) -> str:
-        """``key=value:Effect`` as ``--register-with-taints`` takes it."""
-        value = f"={self.value}" if self.value else ""
-        return f"{self.key}{value}:{self.effect}"
+    def _kubernetes_effect(self) -> str:
+        """`NoSchedule`, `PreferNoSchedule` or `NoExecute`."""
+        return _KUBERNETES_EFFECT[self.effect]
 
-    def to_taint_spec(self) -> eks.TaintSpec:
-        effect = {
-            "NoSchedule": eks.TaintEffect.NO_SCHEDULE,
-            "PreferNoSchedule": eks.TaintEffect.PREFER_NO_SCHEDULE,
-            "NoExecute": eks.TaintEffect.NO_EXECUTE,
-        }[self.effect]
-        return eks.TaintSpec(key=self.key, value=self.value, effect=effect)
+    @property
+    def _kubelet_form(self) -> str:
+        """`key=value:Effect` as `--register-with-taints` takes it."""
+        value = f"={self.value}" if self.value else ""
+        return f"{self.key}{value}:{self._kubernetes_effect}"
+
+    def _to_taint_spec(self) -> eks.TaintSpec:
+        return eks.TaintSpec(key=self.key, value=self.value, effect=self.effect)
+
+    @property
+    def _keeps_system_pods_off(self) -> bool:
+        return self.effect in (eks.TaintEffect.NO_SCHEDULE, eks.TaintEffect.NO_EXECUTE)
+
+    def _check(self, problems: Problems, argument: str) -> None:
+        if problems.check_str(f"{argument}.key", self.key):
+            problems.check(
+                is_label_key(self.key),
+                f"{argument}.key",
+                self.key,
+                "a key like 'dedicated' or 'example.com/gpu'",
+            )
+        if problems.check_str(f"{argument}.value", self.value, optional=True) and self.value is not None:
+            problems.check(
+                is_label_value(self.value),
+                f"{argument}.value",
+                self.value,
+                "up to 63 letters, digits, '-', '_' or '.'",
+            )
+        problems.check_choice(f"{argument}.effect", self.effect, list(_KUBERNETES_EFFECT))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,11 +111,64 @@ class FargateSelector:
     namespace: str
     labels: Mapping[str, str] | None = None
 
+    @property
+    def _whole_namespace(self) -> bool:
+        return not self.labels
+
+    def _check(self, problems: Problems, argument: str) -> None:
+        if problems.check_str(f"{argument}.namespace", self.namespace):
+            problems.check(
+                is_dns1123_subdomain(self.namespace) and len(self.namespace) <= 63,
+                f"{argument}.namespace",
+                self.namespace,
+                "a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
+            )
+        check_labels(problems, f"{argument}.labels", self.labels, node=False)
+
+
+def _check_name(problems: Problems, argument: str, name: object, max_length: int) -> None:
+    if problems.check_str(argument, name, optional=True, max_length=max_length):
+        problems.check(
+            name is None or bool(EKS_NAME.match(str(name))),
+            argument,
+            name,
+            f"a name of 1-{max_length} letters, digits, '-' and '_', starting with a letter or digit",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FargateProfileOptions:
+    """A Fargate profile (`fargate_profiles` in terraform-aws-eks).
+
+    Args:
+        selectors: 1 to 5 namespace/label selectors of the pods that run on Fargate.
+        fargate_profile_name: Name in EKS. Defaults to a generated name.
+        subnets: Private subnets for the pods. Defaults to the cluster's node subnets.
+    """
+
+    selectors: Sequence[FargateSelector]
+    fargate_profile_name: str | None = None
+    subnets: ec2.SubnetSelection | None = None
+
+    def _check(self, problems: Problems, argument: str) -> None:
+        if problems.check_list(
+            f"{argument}.selectors",
+            self.selectors,
+            FargateSelector,
+            optional=False,
+            min_items=1,
+            max_items=5,
+        ):
+            for i, selector in enumerate(self.selectors):
+                selector._check(problems, f"{argument}.selectors[{i}]")
+        _check_name(problems, f"{argument}.fargate_profile_name", self.fargate_profile_name, 63)
+        problems.check_type(f"{argument}.subnets", self.subnets, ec2.SubnetSelection, optional=True)
+
 
 @dataclass(frozen=True, kw_only=True)
 class _NodeGroupOptions:
-    instance_types: Sequence[str] = ("m7i.large",)
-    ami_type: AmiType = AmiType.AL2023_X86_64_STANDARD
+    instance_types: Sequence[str | ec2.InstanceType] = ("m7i.large",)
+    ami_type: eks.NodegroupAmiType = eks.NodegroupAmiType.AL2023_X86_64_STANDARD
     capacity_type: eks.CapacityType = eks.CapacityType.ON_DEMAND
     min_size: int = 1
     max_size: int = 3
@@ -189,135 +178,122 @@ class _NodeGroupOptions:
     root_volume_size: int = 50
     metadata_hop_limit: int = 1
 
-    def _integer_fields(self) -> dict[str, object]:
-        fields: dict[str, object] = {
-            "min_size": self.min_size,
-            "max_size": self.max_size,
-            "root_volume_size": self.root_volume_size,
-            "metadata_hop_limit": self.metadata_hop_limit,
-        }
-        if self.desired_size is not None:
-            fields["desired_size"] = self.desired_size
-        return fields
+    @property
+    def _instance_type_names(self) -> list[str]:
+        return [t if isinstance(t, str) else t.to_string() for t in self.instance_types]
 
-    def _wrong_types(self) -> list[tuple[str, object]]:
-        """Integer fields given something else (a string, a bool, a float)."""
-        return [
-            (name, value)
-            for name, value in self._integer_fields().items()
-            if isinstance(value, bool) or not isinstance(value, int)
-        ]
-
-    def problems(self, *, kubernetes_version: str) -> list[str]:
-        """Every invalid field, formatted ``argument=value is invalid: allowed``."""
-        found: list[str] = []
-
-        def add(argument: str, value: object, allowed: str) -> None:
-            found.append(f"{argument}={value!r} is invalid: {allowed}")
-
-        wrong_types = self._wrong_types()
-        for name, value in wrong_types:
-            add(name, value, "an integer")
-        if wrong_types:
-            # The range checks below compare these values; with a wrong type they cannot.
-            return found
-        if not self.min_size >= 0:
-            add("min_size", self.min_size, "an integer >= 0")
-        if self.min_size > self.max_size or self.max_size < 1:
-            add("max_size", self.max_size, f"an integer >= 1 and >= min_size ({self.min_size})")
-        if self.desired_size is not None and not self.min_size <= self.desired_size <= self.max_size:
-            add(
-                "desired_size",
-                self.desired_size,
-                f"an integer from min_size ({self.min_size}) to max_size ({self.max_size}), or None",
+    def _check(self, problems: Problems, argument: str) -> None:
+        a = argument
+        sizes_ok = all(
+            [
+                problems.check_int(f"{a}.min_size", self.min_size, minimum=0),
+                problems.check_int(f"{a}.max_size", self.max_size, minimum=1),
+                problems.check_int(f"{a}.desired_size", self.desired_size, minimum=0, optional=True),
+            ]
+        )
+        known = not any(is_token(v) for v in (self.min_size, self.max_size, self.desired_size))
+        if sizes_ok and known:
+            problems.check(
+                self.min_size <= self.max_size,
+                f"{a}.max_size",
+                self.max_size,
+                f"an integer >= 1 and >= min_size ({self.min_size})",
             )
-        if isinstance(self.instance_types, str) or not self.instance_types:
-            add(
-                "instance_types",
-                self.instance_types,
-                "a non-empty list of instance types, e.g. ['m7i.large']",
+            if self.desired_size is not None:
+                problems.check(
+                    self.min_size <= self.desired_size <= self.max_size,
+                    f"{a}.desired_size",
+                    self.desired_size,
+                    f"an integer from min_size ({self.min_size}) to max_size ({self.max_size}), or None",
+                )
+        if isinstance(self.ami_type, eks.NodegroupAmiType) and _ami.is_al2(self.ami_type):
+            ami_ok = False
+            problems.add(
+                f"{a}.ami_type",
+                self.ami_type.name,
+                "AL2023 or Bottlerocket: EKS publishes no AL2 AMIs from Kubernetes 1.33 on",
             )
         else:
-            for name in self.instance_types:
-                found.extend(self._instance_type_problems(name))
-        minor = (
-            tuple(int(p) for p in kubernetes_version.split(".")[:2]) if "." in kubernetes_version else None
+            ami_ok = problems.check_choice(f"{a}.ami_type", self.ami_type, _ami.SUPPORTED_AMI_TYPES)
+        problems.check_choice(
+            f"{a}.capacity_type", self.capacity_type, [eks.CapacityType.ON_DEMAND, eks.CapacityType.SPOT]
         )
-        if self.ami_type.is_al2 and minor is not None and minor >= (1, 33):
-            add(
-                "ami_type",
-                self.ami_type.name,
-                f"AL2023 or Bottlerocket: EKS has no AL2 AMIs for Kubernetes {kubernetes_version} (1.33+)",
-            )
-        for key, value in (self.labels or {}).items():
-            if not is_token(key) and not is_label_key(key):
-                add("labels", key, "label keys like 'team' or 'example.com/team' (name of 1-63 characters)")
-            elif not is_token(key) and not kubelet_may_set(key):
-                add(
-                    "labels",
-                    key,
-                    "a key outside the kubernetes.io and k8s.io namespaces, e.g. 'example.com/role' "
-                    "(the kubelet refuses to start with those, except node.kubernetes.io/ and "
-                    "kubelet.kubernetes.io/)",
-                )
-            if not is_token(value) and not is_label_value(value):
-                add(f"labels[{key!r}]", value, "a label value of up to 63 letters, digits, '-', '_' or '.'")
-        for taint in self.taints:
-            if not is_label_key(taint.key):
-                add("taints.key", taint.key, "a key like 'dedicated' or 'example.com/gpu'")
-            if taint.value is not None and not is_label_value(taint.value):
-                add("taints.value", taint.value, "up to 63 letters, digits, '-', '_' or '.'")
-            if taint.effect not in _TAINT_EFFECTS:
-                add("taints.effect", taint.effect, f"one of {', '.join(_TAINT_EFFECTS)}")
-        if not 20 <= self.root_volume_size <= 16384:
-            add("root_volume_size", self.root_volume_size, "GiB from 20 to 16384")
-        if self.metadata_hop_limit not in (1, 2):
-            add("metadata_hop_limit", self.metadata_hop_limit, "1 (pods cannot reach IMDS) or 2")
-        return found
+        if problems.check_list(
+            f"{a}.instance_types", self.instance_types, (str, ec2.InstanceType), optional=False, min_items=1
+        ):
+            for i, item in enumerate(self.instance_types):
+                self._check_instance_type(problems, f"{a}.instance_types[{i}]", item, ami_ok)
+        check_labels(problems, f"{a}.labels", self.labels, node=True)
+        if problems.check_list(f"{a}.taints", self.taints, Taint):
+            for i, taint in enumerate(self.taints):
+                taint._check(problems, f"{a}.taints[{i}]")
+        problems.check_int(
+            f"{a}.root_volume_size",
+            self.root_volume_size,
+            minimum=20,
+            maximum=16384,
+            allowed="GiB from 20 to 16384",
+        )
+        problems.check_int(
+            f"{a}.metadata_hop_limit",
+            self.metadata_hop_limit,
+            minimum=1,
+            maximum=2,
+            allowed="1 (pods cannot reach IMDS) or 2",
+        )
 
-    def _instance_type_problems(self, name: str) -> list[str]:
-        try:
-            architecture = ec2.InstanceType(name).architecture
-        except Exception:  # jsii raises its own error types for bad names
-            return [f"instance_types={name!r} is invalid: an EC2 instance type like 'm7i.large'"]
-        found = []
-        if architecture != self.ami_type.architecture:
-            arch = "ARM64 (Graviton)" if architecture == ec2.InstanceArchitecture.ARM_64 else "x86_64"
-            found.append(
-                f"instance_types={name!r} is invalid: it is {arch}, but ami_type {self.ami_type.name} "
-                f"needs {self.ami_type.arch_path} instances"
+    def _check_instance_type(
+        self, problems: Problems, argument: str, item: str | ec2.InstanceType, ami_ok: bool
+    ) -> None:
+        name = item if isinstance(item, str) else item.to_string()
+        if is_token(name):
+            return
+        problem = instance_type_problem(name, check_family=isinstance(item, str))
+        if problem is not None:
+            problems.add(argument, name, problem)
+            return
+        if not ami_ok:
+            return
+        wanted = _ami.architecture(self.ami_type)
+        if ec2.InstanceType(name).architecture != wanted:
+            arch = "x86_64" if wanted == ec2.InstanceArchitecture.ARM_64 else "ARM64 (Graviton)"
+            problems.add(
+                argument,
+                name,
+                f"it is {arch}, but ami_type {self.ami_type.name} needs "
+                f"{_ami.arch_path(self.ami_type)} instances",
             )
-        if self.ami_type.is_nvidia and not _NVIDIA_FAMILY.match(name):
-            found.append(
-                f"instance_types={name!r} is invalid: ami_type {self.ami_type.name} needs an NVIDIA GPU "
-                "instance (g4dn, g5, g5g, g6, p4d, p5, ...)"
+        if _ami.is_gpu(self.ami_type) and not is_nvidia_family(name):
+            problems.add(
+                argument,
+                name,
+                f"ami_type {self.ami_type.name} needs an NVIDIA GPU instance "
+                "(g4dn, g5, g5g, g6, p4d, p5, ...)",
             )
-        return found
 
 
 @dataclass(frozen=True, kw_only=True)
 class ManagedNodeGroupOptions(_NodeGroupOptions):
-    """An EKS managed node group (``eks_managed_node_groups`` in terraform-aws-eks).
+    """An EKS managed node group (`eks_managed_node_groups` in terraform-aws-eks).
 
     Args:
-        instance_types: EC2 instance types; several spread Spot capacity over pools.
-            Defaults to ``("m7i.large",)``.
-        ami_type: Node image. Defaults to ``AmiType.AL2023_X86_64_STANDARD``.
-        capacity_type: ``ON_DEMAND`` or ``SPOT``. Defaults to ``ON_DEMAND``.
+        instance_types: EC2 instance types (`"m7i.large"` or `ec2.InstanceType`); several spread
+            Spot capacity over pools. Defaults to `("m7i.large",)`.
+        ami_type: Node image (`aws_eks_v2.NodegroupAmiType`): AL2023 or Bottlerocket, x86_64 or
+            ARM64, standard or NVIDIA. Defaults to `NodegroupAmiType.AL2023_X86_64_STANDARD`.
+        capacity_type: `CapacityType.ON_DEMAND` or `CapacityType.SPOT`. Defaults to `ON_DEMAND`.
         min_size: Fewest nodes. Defaults to 1.
         max_size: Most nodes. Defaults to 3.
-        desired_size: Nodes at creation. Defaults to ``min_size``. A managed node group's
+        desired_size: Nodes at creation. Defaults to `min_size`. A managed node group's
             template always carries a desired size (EKS takes all three sizes or none at
             creation), and CloudFormation applies it again whenever the scaling config changes:
-            changing ``min_size`` or ``max_size`` later resets a size the cluster autoscaler
-            chose (terraform-aws-eks#2961). A self-managed group leaves it out of the template
-            when unset, so its Auto Scaling group keeps the autoscaler's size across deploys.
+            changing `min_size` or `max_size` later resets a size the cluster autoscaler
+            chose (terraform-aws-eks#2961).
         labels: Kubernetes labels of every node. Defaults to none.
         taints: Kubernetes taints of every node. Defaults to none.
         root_volume_size: Encrypted gp3 root volume in GiB. Defaults to 50.
         metadata_hop_limit: IMDSv2 hop limit. 1 keeps pods (one hop further) away from the
-            node role's credentials; every AWS-calling component this library installs
-            uses Pod Identity. Set 2 for workloads that read IMDS from a pod. Defaults to 1.
+            node role's credentials; see docs/security.md. Defaults to 1.
         max_unavailable: Nodes replaced at once during an update. Defaults to 1.
         nodegroup_name: Name in EKS. Defaults to a generated name.
     """
@@ -325,57 +301,81 @@ class ManagedNodeGroupOptions(_NodeGroupOptions):
     max_unavailable: int = 1
     nodegroup_name: str | None = None
 
-    def problems(self, *, kubernetes_version: str) -> list[str]:
-        found = super().problems(kubernetes_version=kubernetes_version)
-        if not 1 <= self.max_unavailable <= 100:
-            found.append(f"max_unavailable={self.max_unavailable!r} is invalid: an integer from 1 to 100")
-        return found
+    def _check(self, problems: Problems, argument: str) -> None:
+        super()._check(problems, argument)
+        for name in ("min_size", "max_size", "desired_size"):
+            problems.check_known(
+                f"{argument}.{name}",
+                getattr(self, name),
+                "aws_eks_v2.Nodegroup compares the sizes with each other and with max_unavailable at "
+                "synthesis (a self-managed group takes deploy-time sizes)",
+            )
+        problems.check_int(f"{argument}.max_unavailable", self.max_unavailable, minimum=1, maximum=100)
+        _check_name(problems, f"{argument}.nodegroup_name", self.nodegroup_name, 63)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SelfManagedNodeGroupOptions(_NodeGroupOptions):
-    """A self-managed node group: your own Auto Scaling group (``self_managed_node_groups``).
+    """A self-managed node group: your own Auto Scaling group (`self_managed_node_groups`).
 
-    Same fields as :class:`ManagedNodeGroupOptions` (without ``max_unavailable`` and
-    ``nodegroup_name``), plus:
+    Same fields as `ManagedNodeGroupOptions` (without `max_unavailable` and
+    `nodegroup_name`), plus:
 
     Args:
-        capacity_type: ``SPOT`` makes a mixed-instances group of Spot instances
-            (price-capacity-optimized) above ``on_demand_base_capacity``. Defaults to ``ON_DEMAND``.
+        capacity_type: `SPOT` makes a mixed-instances group of Spot instances
+            (price-capacity-optimized) above `on_demand_base_capacity`. Defaults to `ON_DEMAND`.
         on_demand_base_capacity: On-Demand instances kept under the Spot ones. Defaults to 0.
         cluster_autoscaler_tags: Tag the Auto Scaling group for the cluster autoscaler's
-            auto-discovery (``k8s.io/cluster-autoscaler/enabled`` and
-            ``k8s.io/cluster-autoscaler/<cluster name>``) and with ``node-template`` tags for its
+            auto-discovery (`k8s.io/cluster-autoscaler/enabled` and
+            `k8s.io/cluster-autoscaler/<cluster name>`) and with `node-template` tags for its
             labels and taints, so the autoscaler can scale the group up from zero for pods that
-            select them. EKS tags managed node groups itself. Defaults to ``True``.
+            select them. EKS tags managed node groups itself. Defaults to `True`.
+        join_timeout: How long CloudFormation waits for `min_size` nodes to signal that their
+            kubelet is up (at creation, and for each replaced node during a rolling update)
+            before it fails the stack. `None` turns the wait off; a group with `min_size=0` has no
+            node to wait for. Defaults to 15 minutes.
     """
 
     on_demand_base_capacity: int = 0
     cluster_autoscaler_tags: bool = True
+    join_timeout: Duration | None = _FIFTEEN_MINUTES
 
-    def _integer_fields(self) -> dict[str, object]:
-        return {**super()._integer_fields(), "on_demand_base_capacity": self.on_demand_base_capacity}
-
-    def problems(self, *, kubernetes_version: str) -> list[str]:
-        found = super().problems(kubernetes_version=kubernetes_version)
-        if self._wrong_types():
-            return found
-        if self.capacity_type not in (eks.CapacityType.ON_DEMAND, eks.CapacityType.SPOT):
-            found.append(f"capacity_type={self.capacity_type!r} is invalid: ON_DEMAND or SPOT")
-        if not 0 <= self.on_demand_base_capacity <= self.max_size:
-            found.append(
-                f"on_demand_base_capacity={self.on_demand_base_capacity!r} is invalid: "
-                f"an integer from 0 to max_size ({self.max_size})"
+    def _check(self, problems: Problems, argument: str) -> None:
+        super()._check(problems, argument)
+        a = argument
+        base = self.on_demand_base_capacity
+        base_ok = problems.check_int(f"{a}.on_demand_base_capacity", base, minimum=0)
+        if base_ok and is_int(self.max_size) and not is_token(self.max_size) and not is_token(base):
+            problems.check(
+                base <= self.max_size,
+                f"{a}.on_demand_base_capacity",
+                base,
+                f"an integer from 0 to max_size ({self.max_size})",
             )
-        if self.cluster_autoscaler_tags:
-            keys = [("labels", "label", k) for k in self.labels or {}]
-            keys += [("taints.key", "taint", t.key) for t in self.taints]
-            for argument, kind, key in keys:
+        problems.check_type(f"{a}.cluster_autoscaler_tags", self.cluster_autoscaler_tags, bool)
+        timeout = self.join_timeout
+        timeout_ok = problems.check_type(f"{a}.join_timeout", timeout, Duration, optional=True)
+        if timeout_ok and timeout is not None and not is_token(timeout.to_seconds()):
+            problems.check(
+                60 <= timeout.to_seconds() <= 12 * 3600,
+                f"{a}.join_timeout",
+                timeout.to_human_string(),
+                "from 1 minute to 12 hours (CloudFormation's limit for a creation policy)",
+            )
+        if self.cluster_autoscaler_tags is True and isinstance(self.taints, (list, tuple)):
+            labels = self.labels if isinstance(self.labels, Mapping) else {}
+            keys = [(f"{a}.labels key", "label", k) for k in labels if isinstance(k, str)]
+            keys += [
+                (f"{a}.taints[{i}].key", "taint", t.key)
+                for i, t in enumerate(self.taints)
+                if isinstance(t, Taint) and isinstance(t.key, str)
+            ]
+            for arg, kind, key in keys:
                 room = _MAX_TAG_KEY - len(f"{CLUSTER_AUTOSCALER_NODE_TEMPLATE}/{kind}/")
                 if not is_token(key) and len(key) > room:
-                    found.append(
-                        f"{argument}={key!r} is invalid: a key of at most {room} characters, so the "
-                        f"cluster autoscaler's node-template tag fits the {_MAX_TAG_KEY}-character tag "
-                        "key limit; or cluster_autoscaler_tags=False"
+                    problems.add(
+                        arg,
+                        key,
+                        f"a key of at most {room} characters, so the cluster autoscaler's node-template tag "
+                        f"fits the {_MAX_TAG_KEY}-character tag key limit; or cluster_autoscaler_tags=False",
                     )
-        return found

@@ -1,0 +1,49 @@
+"""EC2 instance type names: the `family.size` shape and aws-cdk-lib's list of families."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from aws_cdk import aws_ec2 as ec2
+
+__all__ = ["instance_type_problem", "is_nvidia_family"]
+
+_SHAPE = re.compile(r"^([a-z][a-z0-9-]*)\.([a-z0-9-]+)$")
+_SIZE = re.compile(r"^(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?|\d+xlarge-metal)$")
+#: Instance families with NVIDIA GPUs (g4dn, g5, g5g, g6, g6e, gr6, p3, p4d, p5, ...).
+_NVIDIA_FAMILY = re.compile(r"^(g\d|gr\d|p\d)")
+
+
+@functools.cache
+def _known_families() -> frozenset[str]:
+    """Every family aws-cdk-lib's `ec2.InstanceClass` names, as EC2 spells it (`m7i`)."""
+    return frozenset(
+        ec2.InstanceType.of(member, ec2.InstanceSize.LARGE).to_string().split(".")[0]
+        for member in ec2.InstanceClass
+    )
+
+
+def instance_type_problem(name: str, *, check_family: bool = True) -> str | None:
+    """Why `name` is not an EC2 instance type, or `None` when it looks like one.
+
+    The shape is `family.size` with a size EC2 uses; the family must be one aws-cdk-lib
+    knows unless `check_family` is off (an `ec2.InstanceType` the caller built on purpose).
+    """
+    match = _SHAPE.match(name)
+    if match is None:
+        return "an EC2 instance type of the shape family.size, e.g. 'm7i.large'"
+    family, size = match.groups()
+    if not _SIZE.match(size):
+        return f"a size EC2 uses after '{family}.': nano, micro, small, medium, large, xlarge, 2xlarge, metal"
+    if check_family and family not in _known_families():
+        return (
+            f"an instance family aws-cdk-lib knows; '{family}' is not one (a typo?). For a family newer "
+            "than aws-cdk-lib, pass ec2.InstanceType('<family>.<size>') instead of a string"
+        )
+    return None
+
+
+def is_nvidia_family(name: str) -> bool:
+    """Whether the instance type has NVIDIA GPUs."""
+    return bool(_NVIDIA_FAMILY.match(name))

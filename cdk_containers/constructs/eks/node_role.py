@@ -1,0 +1,63 @@
+"""NodeRole: the IAM role of EC2 nodes (managed and self-managed), with its reviewed findings."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Validations
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+__all__ = ["NodeRole"]
+
+_MANAGED = "arn:<AWS::Partition>:iam::aws:policy"
+
+
+class NodeRole(iam.Role):
+    """A role for EKS nodes with the two policies every node needs, and nothing else.
+
+    `AmazonEKSWorkerNodePolicy` and `AmazonEC2ContainerRegistryPullOnly`; no CNI policy (the
+    VPC CNI has its own Pod Identity role). Node groups create one each; make one yourself to
+    share it between groups or to grant it more, and pass it as their `role`.
+
+    Example:
+        role = NodeRole(self, "Nodes")
+        cluster.add_managed_node_group("A", ManagedNodeGroupOptions())  # its own role
+        ManagedNodeGroup(self, "B", cluster=cluster, role=role)
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, description: str = "EKS worker node role"
+    ) -> None:
+        """Create the role.
+
+        Args:
+            scope: Parent construct.
+            construct_id: Construct id.
+            description: IAM description. Defaults to `"EKS worker node role"`.
+        """
+        super().__init__(
+            scope,
+            construct_id,
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description=description,
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSWorkerNodePolicy"),
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEC2ContainerRegistryPullOnly"),
+            ],
+        )
+        acknowledge = Validations.of(self).acknowledge
+        acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::{_MANAGED}/AmazonEKSWorkerNodePolicy]",
+                reason="Every EKS node needs it to register with the cluster (eks:DescribeCluster, "
+                "instance metadata calls); AWS keeps it current with new EKS features",
+            )
+        )
+        acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::{_MANAGED}/AmazonEC2ContainerRegistryPullOnly]",
+                reason="Add-on images (vpc-cni, kube-proxy, coredns, pod identity agent) come from AWS-owned "
+                "ECR registries whose account differs per region, and ecr:GetAuthorizationToken takes no "
+                "resource; the policy allows pulls from any repository the node can reach, but no push, "
+                "delete or repository change",
+            )
+        )
