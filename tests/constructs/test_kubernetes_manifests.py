@@ -19,6 +19,7 @@ from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
 from kubernetes_validate.utils import SchemaNotFoundError, all_versions
 
+from cdk_containers.constructs.eks.crds import BUILT_IN_API_GROUPS, CRD_ESTABLISHED_JSON_PATH, api_group
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EbsFileSystemType,
@@ -36,7 +37,7 @@ from cdk_containers.constructs.storage import (
 )
 from cdk_containers.testing import SynthResult
 from tests.constructs.test_storage_common import storage_stack
-from tests.support import kubernetes_objects
+from tests.support import kubernetes_objects, resources_of_type
 
 #: CRDs whose schema kubernetes-validate does not ship; each has field tests below.
 NO_SCHEMA = {("trident.netapp.io/v1", "TridentBackendConfig")}
@@ -92,6 +93,42 @@ def test_every_manifest_of_the_example_cluster_passes_strict_schema_validation(
         except SchemaNotFoundError as error:
             failures.append(f"no schema and not in NO_SCHEMA: {error.message}")
     assert failures == []
+
+
+def _crd_waits(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The CRD waits of a template (KubernetesObjectValue on a customresourcedefinition), by logical id."""
+    return {
+        key: value["Properties"]
+        for key, value in resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesObjectValue").items()
+        if value["Properties"]["ObjectType"] == "customresourcedefinition"
+    }
+
+
+def test_every_object_whose_kind_comes_from_a_crd_waits_until_the_crd_is_established(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    # Issue 11 item 2: an operator creates its CRDs at run time (Trident's TridentBackendConfig);
+    # `kubectl create` of an object of that kind before then fails and rolls the stack back.
+    template = example_synth.template_json(example_stack_name)
+    waits = _crd_waits(template)
+    missing = []
+    for key, item in kubernetes_objects(template):
+        group = api_group(item["apiVersion"])
+        if group in BUILT_IN_API_GROUPS:
+            continue
+        depends_on = template["Resources"][key].get("DependsOn", [])
+        matching = [
+            wait_id
+            for wait_id, wait in waits.items()
+            if wait_id in depends_on
+            and wait["ObjectName"].endswith(f".{group}")
+            and wait["ObjectName"].startswith(item["kind"].lower())
+            and wait["JsonPath"] == CRD_ESTABLISHED_JSON_PATH
+            and 0 < int(wait["TimeoutSeconds"]) <= 14 * 60
+        ]
+        if not matching:
+            missing.append(f"{key}: {item['kind']} ({item['apiVersion']})")
+    assert missing == [], f"objects of a CRD's kind applied without waiting for the CRD: {missing}"
 
 
 @functools.cache
@@ -225,6 +262,7 @@ def backend() -> dict[str, Any]:
         svm_name="eks",
         file_system_id="fs-0123456789abcdef0",
         credentials_secret_arn="arn:aws:secretsmanager:eu-west-1:111111111111:secret:svm-AbCdEf",
+        region="eu-west-1",
     )
 
 
@@ -249,7 +287,7 @@ def test_trident_backend_spec_has_only_documented_fields(backend: dict[str, Any]
 
 
 def test_trident_backend_finds_the_file_system_through_the_fsx_api(backend: dict[str, Any]) -> None:
-    assert backend["spec"]["aws"] == {"fsxFilesystemID": "fs-0123456789abcdef0"}
+    assert backend["spec"]["aws"] == {"fsxFilesystemID": "fs-0123456789abcdef0", "apiRegion": "eu-west-1"}
     assert backend["spec"]["svm"] == "eks"
 
 

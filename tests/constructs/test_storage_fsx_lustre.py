@@ -109,7 +109,9 @@ def test_the_persistent_class_has_the_documented_parameters_and_flock(driver: Fs
         "perUnitStorageThroughput",
         "dataCompressionType",
         "kmsKeyId",
+        "fileSystemTypeVersion",
     }
+    assert parameters["fileSystemTypeVersion"] == "2.15"
     assert parameters["deploymentType"] == "PERSISTENT_2"
     assert parameters["perUnitStorageThroughput"] == "250"
     assert parameters["dataCompressionType"] == "LZ4"
@@ -134,6 +136,14 @@ def test_a_scratch_class_has_no_throughput_key_or_flock(driver: FsxLustreCsiDriv
     assert manifest["parameters"]["dataCompressionType"] == "NONE"
     assert "perUnitStorageThroughput" not in manifest["parameters"]
     assert "kmsKeyId" not in manifest["parameters"]
+    assert "fileSystemTypeVersion" not in manifest["parameters"]
+
+
+def test_a_class_can_choose_its_lustre_version(driver: FsxLustreCsiDriver) -> None:
+    added = driver.add_storage_class(
+        "Old", FsxLustreStorageClassOptions(name="lustre-212", file_system_type_version="2.12")
+    )
+    assert added.document["parameters"]["fileSystemTypeVersion"] == "2.12"
 
 
 def test_a_class_takes_one_subnet_given_directly(
@@ -196,6 +206,14 @@ PERSISTENT_1, PERSISTENT_2 = fsx.LustreDeploymentType.PERSISTENT_1, fsx.LustreDe
         ),
         ({"name": "Lustre"}, r"options.name='Lustre' is invalid: a DNS-1123 subdomain"),
         ({"flock": "true"}, r"options.flock='true' is invalid: expected bool, got a str"),
+        (
+            {"file_system_type_version": "2.10"},
+            r"options.file_system_type_version='2.10' is invalid: for PERSISTENT_2 one of \['2.12', '2.15'\]",
+        ),
+        (
+            {"deployment_type": SCRATCH_2, "file_system_type_version": 2.15},
+            r"options.file_system_type_version=2.15 is invalid: for SCRATCH_2 one of",
+        ),
         (
             {"subnet": "subnet-0123"},
             r"options.subnet='subnet-0123' is invalid: expected aws_ec2.ISubnet, got a str",

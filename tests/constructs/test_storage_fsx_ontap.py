@@ -19,6 +19,7 @@ from cdk_containers.constructs.storage import (
 )
 from tests.conftest import make_app
 from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
+from tests.support import resources_of_type
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +138,23 @@ def test_the_trident_backend_names_the_svm_file_system_and_secret(driver: FsxOnt
     assert spec["aws"]["fsxFilesystemID"] == driver.file_system.ref
     assert spec["credentials"] == {"name": driver.svm_admin_secret.secret_arn, "type": "awsarn"}
     assert "password" not in str(spec).lower().replace("credentials", "")
+
+
+def test_the_trident_backend_waits_until_the_operator_s_crd_is_established(template: dict[str, Any]) -> None:
+    backend = next(
+        r
+        for r in resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").values()
+        if "TridentBackendConfig" in str(r["Properties"])
+    )
+    wait_id = logical_id(template, "Custom::AWSCDK-EKS-KubernetesObjectValue", "Ontap/BackendCrd")
+    assert wait_id in backend["DependsOn"]
+    wait = template["Resources"][wait_id]
+    assert wait["Properties"]["ObjectType"] == "customresourcedefinition"
+    assert wait["Properties"]["ObjectName"] == "tridentbackendconfigs.trident.netapp.io"
+    assert wait["Properties"]["JsonPath"] == '.status.conditions[?(@.reason=="InitialNamesAccepted")].status'
+    assert wait["Properties"]["TimeoutSeconds"] == 600
+    # The wait starts only once the operator (the add-on) and the SVM exist.
+    assert logical_id(template, "AWS::EKS::Addon", "NetappTridentOperatorAddon") in wait["DependsOn"]
 
 
 def test_the_trident_backend_is_applied_after_the_add_on_and_the_svm(template: dict[str, Any]) -> None:

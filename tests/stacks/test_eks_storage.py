@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cdk_containers.testing import SynthResult
+from tests.conftest import REPO_ROOT
 from tests.constructs.test_storage_common import logical_id, security_group_rules
 from tests.support import kubernetes_objects, resources_of_type
 
@@ -181,21 +182,68 @@ def test_no_password_is_in_the_template_in_plain_text(template: dict[str, Any]) 
         assert value["Fn::Join"][1][0] == "{{resolve:secretsmanager:"
 
 
-def test_storage_security_groups_admit_exactly_the_protocol_ports_from_the_cluster(
+def ports_table() -> dict[str, set[tuple[str, int, int, str]]]:
+    """The ports table of docs/storage.md: security group -> {(protocol, from, to, peer)}."""
+    text = (REPO_ROOT / "docs" / "storage.md").read_text(encoding="utf-8")
+    rows = text.split("<!-- ports-table:", 1)[1].split("\n\n", 1)[0].splitlines()[3:]
+    table: dict[str, set[tuple[str, int, int, str]]] = {}
+    for row in rows:
+        _, group, protocols, ports, peers = (cell.strip().strip("`") for cell in row.strip("|").split("|"))
+        rules = table.setdefault(group, set())
+        if ports == "none":
+            continue
+        for protocol in protocols.split(", "):
+            for port in ports.split(", "):
+                low, _, high = port.partition("-")
+                for peer in peers.split(", "):
+                    rules.add((protocol, int(low), int(high or low), peer.strip("`")))
+    return table
+
+
+def test_the_ports_table_of_the_storage_page_is_what_the_security_groups_admit(
     template: dict[str, Any],
 ) -> None:
-    efs = logical_id(template, "AWS::EC2::SecurityGroup", "StorageEfsSecurityGroup")
-    assert security_group_rules(template, efs) == {("tcp", 2049, 2049, "cluster")}
+    table = ports_table()
+    assert set(table) == {
+        "Efs/SecurityGroup",
+        "Lustre/SecurityGroup",
+        "Ontap/SecurityGroup",
+        "the cluster security group",
+    }
+    for group in ("Efs/SecurityGroup", "Lustre/SecurityGroup", "Ontap/SecurityGroup"):
+        group_id = logical_id(template, "AWS::EC2::SecurityGroup", f"Storage{group}")
+        assert security_group_rules(template, group_id) == table[group], group
+    lustre = logical_id(template, "AWS::EC2::SecurityGroup", "StorageLustreSecurityGroup")
+    back = {
+        (
+            r["Properties"]["IpProtocol"],
+            r["Properties"]["FromPort"],
+            r["Properties"]["ToPort"],
+            "Lustre/SecurityGroup",
+        )
+        for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"].get("SourceSecurityGroupId") == {"Fn::GetAtt": [lustre, "GroupId"]}
+        and r["Properties"]["GroupId"]["Fn::GetAtt"][1] == "ClusterSecurityGroupId"
+    }
+    assert back == table["the cluster security group"]
+
+
+def test_no_storage_security_group_opens_anything_outbound_but_lustre_to_itself_and_the_nodes(
+    template: dict[str, Any],
+) -> None:
+    placeholder = {("icmp", 252, 86, "255.255.255.255/32")}  # CDK's rule for "no egress"
+    for group in ("StorageEfsSecurityGroup", "StorageOntapSecurityGroup"):
+        assert (
+            security_group_rules(
+                template, logical_id(template, "AWS::EC2::SecurityGroup", group), egress=True
+            )
+            == placeholder
+        )
     lustre = logical_id(template, "AWS::EC2::SecurityGroup", "StorageLustreSecurityGroup")
     lnet = {("tcp", 988, 988), ("tcp", 1018, 1023)}
-    assert security_group_rules(template, lustre) == {
-        (*p, peer) for p in lnet for peer in ("cluster", "self")
+    assert security_group_rules(template, lustre, egress=True) == {
+        (*ports, peer) for ports in lnet for peer in ("cluster", "self")
     }
-    ontap = logical_id(template, "AWS::EC2::SecurityGroup", "StorageOntapSecurityGroup")
-    nfs = {
-        (proto, port, port, "cluster") for port in (111, 635, 2049, 4045, 4046) for proto in ("tcp", "udp")
-    }
-    assert security_group_rules(template, ontap) == {*nfs, ("tcp", 443, 443, "cluster")}
 
 
 def test_efs_has_a_mount_target_in_each_node_subnet(template: dict[str, Any]) -> None:
@@ -222,3 +270,20 @@ def test_the_ebs_default_class_is_the_cluster_default(template: dict[str, Any]) 
     assert gp3["parameters"] == {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
     defaults = [m for m in plain if m["metadata"].get("annotations")]
     assert len(defaults) == 1
+
+
+def test_the_persistent_2_lustre_class_asks_for_lustre_2_15(template: dict[str, Any]) -> None:
+    # Issue 11 item 9: without it FSx creates PERSISTENT_2 file systems with Lustre 2.12.
+    (lustre,) = [m for _, m in kubernetes_objects(template) if m.get("provisioner") == "fsx.csi.aws.com"]
+    assert lustre["parameters"]["deploymentType"] == "PERSISTENT_2"
+    assert lustre["parameters"]["fileSystemTypeVersion"] == "2.15"
+
+
+def test_the_trident_backend_calls_the_fsx_api_in_the_stack_s_region(template: dict[str, Any]) -> None:
+    # Issue 11 item 9: Trident's aws.apiRegion, the Region of the file system's FSx API.
+    (backend_id,) = [k for k, m in kubernetes_objects(template) if m["kind"] == "TridentBackendConfig"]
+    parts = template["Resources"][backend_id]["Properties"]["Manifest"]["Fn::Join"][1]
+    index = next(
+        i for i, part in enumerate(parts) if isinstance(part, str) and part.endswith('"apiRegion":"')
+    )
+    assert parts[index + 1] == {"Ref": "AWS::Region"}

@@ -11,14 +11,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-__all__ = ["TRIDENT_NAMESPACE", "TRIDENT_SERVICE_ACCOUNT", "trident_backend_manifest"]
+__all__ = ["TRIDENT_BACKEND_CRD", "TRIDENT_NAMESPACE", "TRIDENT_SERVICE_ACCOUNT", "trident_backend_manifest"]
 
 TRIDENT_NAMESPACE = "trident"
 TRIDENT_SERVICE_ACCOUNT = "trident-controller"
 
 
+#: The CRD of `TridentBackendConfig`, which the Trident operator creates when it starts.
+TRIDENT_BACKEND_CRD = "tridentbackendconfigs.trident.netapp.io"
+
+
 def trident_backend_manifest(
-    *, name: str, svm_name: str, file_system_id: str, credentials_secret_arn: str
+    *, name: str, svm_name: str, file_system_id: str, credentials_secret_arn: str, region: str
 ) -> dict[str, Any]:
     """A `TridentBackendConfig` (ontap-nas) that finds the SVM through the FSx API.
 
@@ -30,6 +34,7 @@ def trident_backend_manifest(
         svm_name: Name of the storage virtual machine.
         file_system_id: The FSx for ONTAP file system id (`fs-...`).
         credentials_secret_arn: ARN of the secret with the SVM admin's credentials.
+        region: The file system's AWS Region (`aws.apiRegion`), where Trident calls the FSx API.
 
     Returns:
         The manifest as a plain dict.
@@ -43,7 +48,7 @@ def trident_backend_manifest(
             "storageDriverName": "ontap-nas",
             "backendName": name,
             "svm": svm_name,
-            "aws": {"fsxFilesystemID": file_system_id},
+            "aws": {"fsxFilesystemID": file_system_id, "apiRegion": region},
             "credentials": {"name": credentials_secret_arn, "type": "awsarn"},
         },
     }

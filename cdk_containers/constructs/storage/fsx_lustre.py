@@ -22,6 +22,7 @@ from cdk_containers.constructs.storage._common import (
 from cdk_containers.constructs.storage._driver import CsiDriver, StorageClass, StorageClassOptions
 
 __all__ = [
+    "LUSTRE_PERSISTENT_2_VERSION",
     "LUSTRE_PORTS",
     "LUSTRE_THROUGHPUT_OPTIONS",
     "FsxLustreCsiDriver",
@@ -35,6 +36,9 @@ LUSTRE_THROUGHPUT_OPTIONS: dict[fsx.LustreDeploymentType, tuple[int, ...]] = {
     fsx.LustreDeploymentType.PERSISTENT_1: (50, 100, 200),
     fsx.LustreDeploymentType.PERSISTENT_2: (125, 250, 500, 1000),
 }
+_LUSTRE_VERSIONS = ("2.10", "2.12", "2.15")
+#: The Lustre version PERSISTENT_2 classes get unless they say otherwise (FSx's recommendation).
+LUSTRE_PERSISTENT_2_VERSION = "2.15"
 #: Lustre's LNet port and the ports of its servers (FSx for Lustre user guide); docs/storage.md, "Ports".
 LUSTRE_PORTS = (ec2.Port.tcp(988), ec2.Port.tcp_range(1018, 1023))
 #: The tag the FSx CSI driver puts on every file system it creates (its pkg/cloud VolumeNameTagKey).
@@ -65,6 +69,10 @@ class FsxLustreStorageClassOptions(StorageClassOptions):
             `fsx.LustreDataCompressionType.LZ4`.
         encryption_key: Customer-managed key, persistent types only. Defaults to the account's
             FSx key (data is always encrypted at rest).
+        file_system_type_version: Lustre version of new file systems, `"2.10"`, `"2.12"` or `"2.15"`
+            (PERSISTENT_2: 2.12 or 2.15). Defaults to `"2.15"` for PERSISTENT_2, which FSx
+            recommends for new file systems and newer node kernels need (FSx would pick 2.12), and to
+            FSx's choice for the other types.
         flock: Mount with `flock` so POSIX locks work across clients. Defaults to `True`.
         allow_expansion: Let claims grow. Defaults to `True`.
         default: Make this the cluster's default StorageClass. Defaults to `False`.
@@ -77,6 +85,7 @@ class FsxLustreStorageClassOptions(StorageClassOptions):
     per_unit_storage_throughput: int | None = None
     data_compression: fsx.LustreDataCompressionType = fsx.LustreDataCompressionType.LZ4
     encryption_key: kms.IKey | None = None
+    file_system_type_version: str | None = None
     flock: bool = True
     allow_expansion: bool = True
 
@@ -114,6 +123,16 @@ class FsxLustreStorageClassOptions(StorageClassOptions):
                 prefix + "per_unit_storage_throughput",
                 throughput,
                 f"for {dtype.name} one of {list(offered)} (MB/s per TiB)",
+            )
+        if self.file_system_type_version is not None:
+            versions = (
+                ("2.12", "2.15") if dtype is fsx.LustreDeploymentType.PERSISTENT_2 else _LUSTRE_VERSIONS
+            )
+            problems.check(
+                self.file_system_type_version in versions,
+                prefix + "file_system_type_version",
+                self.file_system_type_version,
+                f"for {dtype.name} one of {list(versions)}",
             )
         if self.encryption_key is not None and dtype in _SCRATCH:
             problems.add(
@@ -289,6 +308,11 @@ class FsxLustreCsiDriver(CsiDriver):
             "deploymentType": options.deployment_type.name,
             "dataCompressionType": options.data_compression.name,
         }
+        version = options.file_system_type_version
+        if version is None and options.deployment_type is fsx.LustreDeploymentType.PERSISTENT_2:
+            version = LUSTRE_PERSISTENT_2_VERSION
+        if version is not None:
+            parameters["fileSystemTypeVersion"] = version
         if options.throughput is not None:
             parameters["perUnitStorageThroughput"] = as_text(options.throughput)
         if options.encryption_key is not None:

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain
+from cdk_containers.constructs.eks.crds import CrdEstablished, kubectl_cluster_of
 from cdk_containers.constructs.storage._common import (
     StorageCluster,
     check_enum,
@@ -22,6 +23,7 @@ from cdk_containers.constructs.storage._common import (
 )
 from cdk_containers.constructs.storage._driver import CsiDriver, StorageClass, StorageClassOptions
 from cdk_containers.constructs.storage._trident import (
+    TRIDENT_BACKEND_CRD,
     TRIDENT_NAMESPACE,
     TRIDENT_SERVICE_ACCOUNT,
     password_secret,
@@ -287,12 +289,23 @@ class FsxOntapCsiDriver(CsiDriver):
             svm_name=svm_name,
             file_system_id=self.file_system.ref,
             credentials_secret_arn=self.svm_admin_secret.secret_arn,
+            region=Stack.of(self).region,
         )
         """The TridentBackendConfig manifest (a plain dict)."""
         self.backend = checked.add_manifest(f"TridentBackend-{backend_name}", self.backend_manifest)
-        """The TridentBackendConfig on the cluster, applied after the add-on and the SVM."""
+        """The TridentBackendConfig on the cluster, applied after the add-on, the SVM and its CRD."""
         self.backend.node.add_dependency(self.addon)
         self.backend.node.add_dependency(self.svm)
+        # The operator creates the CRD when it starts, after the add-on is ACTIVE: wait for it.
+        kubectl = kubectl_cluster_of(checked)
+        if kubectl is None:
+            raise ValueError(
+                f"FsxOntapCsiDriver '{self.node.path}': cluster={checked.node.path!r} is invalid: a cluster "
+                "whose manifests a kubectl handler applies (aws_eks_v2 kubectl provider)"
+            )
+        self.backend_crd = CrdEstablished(self, "BackendCrd", cluster=kubectl, crd_name=TRIDENT_BACKEND_CRD)
+        """The wait until the operator's `TridentBackendConfig` CRD is established."""
+        self.backend_crd.gate(self.backend)
 
     @staticmethod
     def _file_server_subnets(
