@@ -8,11 +8,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
-from aws_cdk import Token
+from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
-from constructs import Construct, Node
+from constructs import Construct, IConstruct, Node
 
 from cdk_containers._validation import Problems, describe
 from cdk_containers.constructs.eks._pod_identity import PodIdentity
@@ -154,11 +154,18 @@ class ClusterStorageClasses(Construct):
     @classmethod
     def of(cls, cluster: StorageCluster) -> ClusterStorageClasses:
         """The record of `cluster`, created on first use."""
-        scope = cluster.cluster
-        found = scope.node.try_find_child(_BOOKKEEPING_ID)
+        eks_cluster = cluster.cluster
+        scope: IConstruct = eks_cluster
+        construct_id = _BOOKKEEPING_ID
+        if not isinstance(eks_cluster, Construct):
+            # An imported cluster is a jsii proxy, which cannot parent a construct written in
+            # Python: keep the record beside it in its stack, keyed by its unique address.
+            scope = Stack.of(eks_cluster)
+            construct_id = f"{_BOOKKEEPING_ID}{eks_cluster.node.addr}"
+        found = scope.node.try_find_child(construct_id)
         if isinstance(found, ClusterStorageClasses):
             return found
-        return cls(cast(Construct, scope), _BOOKKEEPING_ID)
+        return cls(cast(Construct, scope), construct_id)
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
