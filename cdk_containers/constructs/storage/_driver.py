@@ -109,7 +109,8 @@ class CsiDriver(Construct):
         cls, scope: Construct, construct_id: str, cluster: Any, addon_version: Any
     ) -> tuple[Problems, StorageCluster | None]:
         """The driver's problems, starting with the arguments every driver takes."""
-        problems = Problems(cls.__name__, construct_path(scope, construct_id))
+        problems = Problems(cls.__name__, construct_path(scope, str(construct_id)))
+        problems.check_str("construct_id", construct_id)
         problems.check_str("addon_version", addon_version, optional=True)
         if not isinstance(cluster, StorageCluster):
             missing = [m for m in _CLUSTER_MEMBERS if not hasattr(cluster, m)]
@@ -265,7 +266,8 @@ class StorageClass(Construct):
         driver: The driver whose provisioner the class uses.
         options: The class's options, of the driver's options type.
         """
-        problems = Problems(type(self).__name__, construct_path(scope, construct_id))
+        problems = Problems(type(self).__name__, construct_path(scope, str(construct_id)))
+        problems.check_str("construct_id", construct_id)
         if not isinstance(driver, self._DRIVER):
             problems.add("driver", driver, f"an instance of {self._DRIVER.__name__}")
             problems.raise_if_any()

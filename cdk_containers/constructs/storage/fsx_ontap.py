@@ -219,7 +219,9 @@ class FsxOntapCsiDriver(CsiDriver):
                 f"Duration.days({days:g})",
                 "whole days from 0 (off) to 90",
             )
-        if problems.check_str("backend_name", backend_name):
+        if problems.check_str("backend_name", backend_name) and problems.check_known(
+            "backend_name", backend_name, "it names the TridentBackendConfig and its construct"
+        ):
             problems.check(
                 is_dns1123_subdomain(backend_name), "backend_name", backend_name, "a DNS-1123 subdomain"
             )
