@@ -8,6 +8,7 @@ StorageClasses, added with `driver.add_storage_class(construct_id, <Driver>Stora
 See docs/storage.md.
 """
 
+from cdk_containers.constructs.storage._backup import StorageBackupOptions
 from cdk_containers.constructs.storage._common import ReclaimPolicy, StorageCluster
 from cdk_containers.constructs.storage._driver import CsiDriver, StorageClass, StorageClassOptions
 from cdk_containers.constructs.storage._trident import trident_backend_manifest
@@ -49,6 +50,7 @@ __all__ = [
     "OntapStorageClass",
     "OntapStorageClassOptions",
     "ReclaimPolicy",
+    "StorageBackupOptions",
     "StorageClass",
     "StorageClassOptions",
     "StorageCluster",

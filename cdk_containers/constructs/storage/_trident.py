@@ -6,13 +6,26 @@ import json
 from typing import Any
 
 from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-__all__ = ["TRIDENT_BACKEND_CRD", "TRIDENT_NAMESPACE", "TRIDENT_SERVICE_ACCOUNT", "trident_backend_manifest"]
+__all__ = [
+    "ONTAP_NFS_PORTS",
+    "TRIDENT_BACKEND_CRD",
+    "TRIDENT_NAMESPACE",
+    "TRIDENT_SERVICE_ACCOUNT",
+    "trident_backend_manifest",
+]
 
+#: What NFS clients and Trident reach on the file system (FSx for ONTAP user guide, "File system
+#: access control with Amazon VPC"): rpcbind, NFS, mountd, lockd, statd; docs/storage.md, "Ports".
+ONTAP_NFS_PORTS = (111, 635, 2049, 4045, 4046)
+#: The ONTAP REST API that Trident manages volumes through.
+_ONTAP_MANAGEMENT_PORT = 443
 TRIDENT_NAMESPACE = "trident"
 TRIDENT_SERVICE_ACCOUNT = "trident-controller"
 
@@ -54,8 +67,30 @@ def trident_backend_manifest(
     }
 
 
+def ontap_security_group(scope: Construct, vpc: ec2.IVpc, peer: ec2.ISecurityGroup) -> ec2.SecurityGroup:
+    """The file system's security group: the ONTAP REST API and NFS from `peer` only, nothing out."""
+    group = ec2.SecurityGroup(
+        scope,
+        "SecurityGroup",
+        vpc=vpc,
+        description="FSx for ONTAP: NFS and the ONTAP REST API from the EKS cluster security group only",
+        allow_all_outbound=False,
+    )
+    group.add_ingress_rule(peer, ec2.Port.tcp(_ONTAP_MANAGEMENT_PORT), "ONTAP REST API for Trident")
+    for port in ONTAP_NFS_PORTS:
+        group.add_ingress_rule(peer, ec2.Port.tcp(port), f"NFS (TCP {port})")
+        group.add_ingress_rule(peer, ec2.Port.udp(port), f"NFS (UDP {port})")
+    return group
+
+
 def password_secret(
-    scope: Construct, construct_id: str, *, username: str, what: str, removal_policy: RemovalPolicy
+    scope: Construct,
+    construct_id: str,
+    *,
+    username: str,
+    what: str,
+    removal_policy: RemovalPolicy,
+    encryption_key: kms.IKey | None,
 ) -> secretsmanager.Secret:
     """A generated ONTAP administrator password in Secrets Manager (JSON `username`/`password`)."""
     secret = secretsmanager.Secret(
@@ -71,6 +106,7 @@ def password_secret(
             password_length=32,
         ),
         removal_policy=removal_policy,
+        encryption_key=encryption_key,
     )
     Validations.of(secret).acknowledge(
         Acknowledgment(
@@ -91,6 +127,7 @@ def trident_policy(
     file_system: fsx.CfnFileSystem,
     svm: fsx.CfnStorageVirtualMachine,
     svm_secret: secretsmanager.ISecret,
+    secrets_key: kms.IKey | None,
 ) -> iam.ManagedPolicy:
     """Trident's customer-managed policy: FSx volume calls on one file system and its SVM, and
     the SVM admin secret."""
@@ -120,6 +157,17 @@ def trident_policy(
         ),
         iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[svm_secret.secret_arn]),
     ]
+    if secrets_key is not None:
+        # A secret encrypted with a customer key needs kms:Decrypt, here through Secrets Manager only.
+        statements.append(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[secrets_key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}
+                },
+            )
+        )
     policy = iam.ManagedPolicy(
         scope,
         construct_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, aws_backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_eks_v2 as eks
@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers.constructs.storage._backup import StorageBackupOptions, backup_plan, check_backup
 from cdk_containers.constructs.storage._common import (
     StorageCluster,
     as_text,
@@ -141,6 +142,7 @@ class EfsCsiDriver(CsiDriver):
         file_system: efs.IFileSystem | None = None,
         encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        backup: StorageBackupOptions | None = None,
         addon_version: str | None = None,
     ) -> None:
         """Args:
@@ -155,6 +157,9 @@ class EfsCsiDriver(CsiDriver):
             EFS key (`aws/elasticfilesystem`).
         removal_policy: What happens to a new file system when it leaves the stack. Defaults
             to `RemovalPolicy.RETAIN`.
+        backup: Daily AWS Backup of the file system into a retained vault with a customer key
+            (then EFS's own automatic backups, into the `aws/backup` vault, stay off). Defaults to
+            none: a new file system has EFS's automatic backups.
         addon_version: Add-on version. Defaults to the version EKS picks.
 
         Raises:
@@ -164,6 +169,7 @@ class EfsCsiDriver(CsiDriver):
         check_interface(problems, "file_system", file_system, efs.IFileSystem, "file_system_id")
         check_interface(problems, "encryption_key", encryption_key, kms.IKey, "key_arn")
         problems.check_type("removal_policy", removal_policy, RemovalPolicy)
+        check_backup(problems, backup)
         if file_system is not None and encryption_key is not None:
             problems.add(
                 "encryption_key",
@@ -200,7 +206,7 @@ class EfsCsiDriver(CsiDriver):
                 allow_anonymous_access=True,
                 encrypted=True,
                 kms_key=encryption_key,
-                enable_automatic_backups=True,
+                enable_automatic_backups=backup is None,
                 performance_mode=efs.PerformanceMode.GENERAL_PURPOSE,
                 throughput_mode=efs.ThroughputMode.ELASTIC,
                 removal_policy=removal_policy,
@@ -211,6 +217,15 @@ class EfsCsiDriver(CsiDriver):
             self.file_system = file_system
             file_system.connections.allow_from(
                 checked.cluster_security_group, nfs, "NFS from EKS pods and nodes"
+            )
+        self.backup_plan: aws_backup.BackupPlan | None = None
+        """The AWS Backup plan of the file system (`None` without `backup`)."""
+        if backup is not None:
+            self.backup_plan = backup_plan(
+                self,
+                aws_backup.BackupResource.from_efs_file_system(self.file_system),
+                backup,
+                what=f"the EFS file system of {self.node.path}",
             )
         if checked.has_ec2_capacity:
             self._install_controller(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain
 from cdk_containers.constructs.eks.crds import CrdEstablished, kubectl_cluster_of
+from cdk_containers.constructs.storage._backup import StorageBackupOptions, backup_plan, check_backup
 from cdk_containers.constructs.storage._common import (
     StorageCluster,
     check_enum,
@@ -23,9 +24,11 @@ from cdk_containers.constructs.storage._common import (
 )
 from cdk_containers.constructs.storage._driver import CsiDriver, StorageClass, StorageClassOptions
 from cdk_containers.constructs.storage._trident import (
+    ONTAP_NFS_PORTS,
     TRIDENT_BACKEND_CRD,
     TRIDENT_NAMESPACE,
     TRIDENT_SERVICE_ACCOUNT,
+    ontap_security_group,
     password_secret,
     trident_backend_manifest,
     trident_policy,
@@ -67,11 +70,6 @@ ONTAP_THROUGHPUT_OPTIONS: dict[OntapDeploymentType, tuple[int, ...]] = {
 }
 _MIN_CAPACITY_GIB = 1024
 _MAX_CAPACITY_GIB = 196608
-#: What NFS clients and Trident reach on the file system (FSx for ONTAP user guide, "File system
-#: access control with Amazon VPC"): rpcbind, NFS, mountd, lockd, statd; docs/storage.md, "Ports".
-ONTAP_NFS_PORTS = (111, 635, 2049, 4045, 4046)
-#: The ONTAP REST API that Trident manages volumes through.
-_ONTAP_MANAGEMENT_PORT = 443
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +163,8 @@ class FsxOntapCsiDriver(CsiDriver):
         automatic_backup_retention: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         encryption_key: kms.IKey | None = None,
+        secrets_encryption_key: kms.IKey | None = None,
+        backup: StorageBackupOptions | None = None,
         addon_version: str | None = None,
     ) -> None:
         """Args:
@@ -187,6 +187,11 @@ class FsxOntapCsiDriver(CsiDriver):
             stack. Defaults to `RemovalPolicy.RETAIN`.
         encryption_key: Customer-managed key for the file system. Defaults to the account's FSx
             key (data is always encrypted at rest).
+        secrets_encryption_key: Customer-managed key of the two admin secrets; Trident's role may
+            decrypt with it through Secrets Manager only. Defaults to `encryption_key` when given,
+            else the account's Secrets Manager key (`aws/secretsmanager`).
+        backup: Daily AWS Backup of every volume of the file system into a retained vault with a
+            customer key, beside FSx's own daily backups. Defaults to none.
         addon_version: Trident add-on version. Defaults to the version EKS picks.
 
         Raises:
@@ -233,25 +238,39 @@ class FsxOntapCsiDriver(CsiDriver):
         )
         check_interface(problems, "encryption_key", encryption_key, kms.IKey, "key_arn")
         problems.check_type("removal_policy", removal_policy, RemovalPolicy)
+        check_interface(problems, "secrets_encryption_key", secrets_encryption_key, kms.IKey, "key_arn")
+        check_backup(problems, backup)
         used: list[ec2.ISubnet] = []
         if checked is not None and isinstance(deployment_type, OntapDeploymentType):
-            used = self._file_server_subnets(checked, deployment_type, problems)
+            used = _file_server_subnets(checked, deployment_type, problems)
         problems.raise_if_any()
         assert checked is not None
         super().__init__(scope, construct_id, cluster=checked)
         self.backend_name = backend_name
         """Name of the TridentBackendConfig the StorageClasses use."""
-        self.security_group = self._security_group(checked)
+        self.security_group = ontap_security_group(self, checked.vpc, checked.cluster_security_group)
         """The file system's security group."""
-        self.admin_secret = password_secret(
-            self, "AdminSecret", username="fsxadmin", what="file system", removal_policy=removal_policy
+        secrets_key = secrets_encryption_key or encryption_key
+        admin, svm_admin = (
+            password_secret(
+                self,
+                construct_id,
+                username=user,
+                what=what,
+                removal_policy=removal_policy,
+                encryption_key=secrets_key,
+            )
+            for construct_id, user, what in (
+                ("AdminSecret", "fsxadmin", "file system"),
+                ("SvmAdminSecret", "vsadmin", "SVM"),
+            )
         )
+        self.admin_secret = admin
         """`fsxadmin` credentials of the file system (JSON `username`/`password`)."""
-        self.svm_admin_secret = password_secret(
-            self, "SvmAdminSecret", username="vsadmin", what="SVM", removal_policy=removal_policy
-        )
+        self.svm_admin_secret = svm_admin
         """`vsadmin` credentials of the SVM; Trident reads them (JSON `username`/`password`)."""
-        self.file_system = self._file_system(
+        self.file_system = _file_system(
+            self,
             checked,
             used,
             deployment_type,
@@ -282,8 +301,21 @@ class FsxOntapCsiDriver(CsiDriver):
             file_system=self.file_system,
             svm=self.svm,
             svm_secret=self.svm_admin_secret,
+            secrets_key=secrets_key,
         )
         """The customer-managed policy of Trident's role."""
+        self.backup_plan: aws_backup.BackupPlan | None = None
+        """The AWS Backup plan of the file system's volumes (`None` without `backup`)."""
+        if backup is not None:
+            volumes = Stack.of(self).format_arn(
+                service="fsx", resource="volume", resource_name=f"{self.file_system.ref}/*"
+            )
+            self.backup_plan = backup_plan(
+                self,
+                aws_backup.BackupResource.from_arn(volumes),
+                backup,
+                what=f"the FSx for ONTAP volumes of {self.node.path}",
+            )
         assert self.addon is not None
         self.addon.node.add_dependency(self.policy)
         self.backend_manifest = trident_backend_manifest(
@@ -309,77 +341,6 @@ class FsxOntapCsiDriver(CsiDriver):
         """The wait until the operator's `TridentBackendConfig` CRD is established."""
         self.backend_crd.gate(self.backend)
 
-    @staticmethod
-    def _file_server_subnets(
-        cluster: StorageCluster, deployment_type: OntapDeploymentType, problems: Problems
-    ) -> list[ec2.ISubnet]:
-        """Multi-AZ: the first node subnet of each of two zones (active and standby); else one."""
-        multi_az = deployment_type.name.startswith("MULTI_AZ")
-        subnets = select_subnets(cluster.vpc, cluster.node_subnets)
-        first_in_zone: dict[str, ec2.ISubnet] = {}
-        for subnet in subnets:
-            first_in_zone.setdefault(subnet.availability_zone, subnet)
-        zones = 2 if multi_az else 1
-        problems.check(
-            len(first_in_zone) >= zones,
-            "cluster.node_subnets",
-            f"{len(subnets)} subnets in {len(first_in_zone)} Availability Zones",
-            f"subnets in at least {zones} Availability Zones for {deployment_type.name}",
-        )
-        return list(first_in_zone.values())[:2] if multi_az else subnets[:1]
-
-    def _security_group(self, cluster: StorageCluster) -> ec2.SecurityGroup:
-        group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=cluster.vpc,
-            description="FSx for ONTAP: NFS and the ONTAP REST API from the EKS cluster security group only",
-            allow_all_outbound=False,
-        )
-        peer = cluster.cluster_security_group
-        group.add_ingress_rule(peer, ec2.Port.tcp(_ONTAP_MANAGEMENT_PORT), "ONTAP REST API for Trident")
-        for port in ONTAP_NFS_PORTS:
-            group.add_ingress_rule(peer, ec2.Port.tcp(port), f"NFS (TCP {port})")
-            group.add_ingress_rule(peer, ec2.Port.udp(port), f"NFS (UDP {port})")
-        return group
-
-    def _file_system(
-        self,
-        cluster: StorageCluster,
-        used: list[ec2.ISubnet],
-        deployment_type: OntapDeploymentType,
-        capacity: int,
-        throughput: int,
-        retention: Duration,
-        encryption_key: kms.IKey | None,
-    ) -> fsx.CfnFileSystem:
-        config: dict[str, Any] = {
-            "deployment_type": deployment_type.value,
-            "automatic_backup_retention_days": int(retention.to_days(integral=False)),
-            "fsx_admin_password": self.admin_secret.secret_value_from_json("password").unsafe_unwrap(),
-        }
-        if deployment_type is OntapDeploymentType.SINGLE_AZ_2:
-            config.update(ha_pairs=1, throughput_capacity_per_ha_pair=throughput)
-        else:
-            config["throughput_capacity"] = throughput
-        if deployment_type.name.startswith("MULTI_AZ"):
-            # The endpoints' floating IPs are routed only in these route tables: every node
-            # subnet's table, or nodes outside the two file-server zones cannot mount.
-            subnets = select_subnets(cluster.vpc, cluster.node_subnets)
-            route_tables = dict.fromkeys(subnet.route_table.route_table_id for subnet in subnets)
-            config.update(preferred_subnet_id=used[0].subnet_id, route_table_ids=list(route_tables))
-        return fsx.CfnFileSystem(
-            self,
-            "FileSystem",
-            file_system_type="ONTAP",
-            storage_capacity=capacity,
-            storage_type="SSD",
-            subnet_ids=[subnet.subnet_id for subnet in used],
-            security_group_ids=[self.security_group.security_group_id],
-            kms_key_id=encryption_key.key_id if encryption_key is not None else None,
-            ontap_configuration=fsx.CfnFileSystem.OntapConfigurationProperty(**config),
-        )
-
     def _mount_options(self, options: OntapStorageClassOptions) -> Sequence[str] | None:
         return options.mount_options
 
@@ -391,6 +352,63 @@ class FsxOntapCsiDriver(CsiDriver):
             "provisioningType": options.provisioning_type.value,
             "snapshots": "true" if options.snapshots else "false",
         }
+
+
+def _file_server_subnets(
+    cluster: StorageCluster, deployment_type: OntapDeploymentType, problems: Problems
+) -> list[ec2.ISubnet]:
+    """Multi-AZ: the first node subnet of each of two zones (active and standby); else one."""
+    multi_az = deployment_type.name.startswith("MULTI_AZ")
+    subnets = select_subnets(cluster.vpc, cluster.node_subnets)
+    first_in_zone: dict[str, ec2.ISubnet] = {}
+    for subnet in subnets:
+        first_in_zone.setdefault(subnet.availability_zone, subnet)
+    zones = 2 if multi_az else 1
+    problems.check(
+        len(first_in_zone) >= zones,
+        "cluster.node_subnets",
+        f"{len(subnets)} subnets in {len(first_in_zone)} Availability Zones",
+        f"subnets in at least {zones} Availability Zones for {deployment_type.name}",
+    )
+    return list(first_in_zone.values())[:2] if multi_az else subnets[:1]
+
+
+def _file_system(
+    driver: FsxOntapCsiDriver,
+    cluster: StorageCluster,
+    used: list[ec2.ISubnet],
+    deployment_type: OntapDeploymentType,
+    capacity: int,
+    throughput: int,
+    retention: Duration,
+    encryption_key: kms.IKey | None,
+) -> fsx.CfnFileSystem:
+    config: dict[str, Any] = {
+        "deployment_type": deployment_type.value,
+        "automatic_backup_retention_days": int(retention.to_days(integral=False)),
+        "fsx_admin_password": driver.admin_secret.secret_value_from_json("password").unsafe_unwrap(),
+    }
+    if deployment_type is OntapDeploymentType.SINGLE_AZ_2:
+        config.update(ha_pairs=1, throughput_capacity_per_ha_pair=throughput)
+    else:
+        config["throughput_capacity"] = throughput
+    if deployment_type.name.startswith("MULTI_AZ"):
+        # The endpoints' floating IPs are routed only in these route tables: every node
+        # subnet's table, or nodes outside the two file-server zones cannot mount.
+        subnets = select_subnets(cluster.vpc, cluster.node_subnets)
+        route_tables = dict.fromkeys(subnet.route_table.route_table_id for subnet in subnets)
+        config.update(preferred_subnet_id=used[0].subnet_id, route_table_ids=list(route_tables))
+    return fsx.CfnFileSystem(
+        driver,
+        "FileSystem",
+        file_system_type="ONTAP",
+        storage_capacity=capacity,
+        storage_type="SSD",
+        subnet_ids=[subnet.subnet_id for subnet in used],
+        security_group_ids=[driver.security_group.security_group_id],
+        kms_key_id=encryption_key.key_id if encryption_key is not None else None,
+        ontap_configuration=fsx.CfnFileSystem.OntapConfigurationProperty(**config),
+    )
 
 
 class OntapStorageClass(StorageClass):
