@@ -7,6 +7,8 @@ or, for deploy-time values CloudFormation can take, a synthesized template.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 import pytest
@@ -177,3 +179,57 @@ def test_deploy_time_numbers_are_accepted_where_cloudformation_or_the_driver_tak
         assert f"'Ref': '{parameter}'" in rendered, parameter
     (ontap,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::FSx::FileSystem"]
     assert ontap["Properties"]["StorageCapacity"] == {"Ref": "Capacity"}
+
+
+# Every argument, found from the signatures and dataclass fields (a new one is covered without editing
+# this test), fed values of the wrong kind: the outcome is our ValueError naming it, nothing else.
+
+OPTIONS = {
+    EbsCsiDriver: EbsStorageClassOptions,
+    EfsCsiDriver: EfsStorageClassOptions,
+    FsxLustreCsiDriver: FsxLustreStorageClassOptions,
+    FsxOntapCsiDriver: OntapStorageClassOptions,
+}
+WRONG_KINDS: list[Any] = [object(), [object()], {"a": 1}]
+
+
+def _option_cases() -> list[tuple[Any, str, Any]]:
+    return [
+        (driver, field.name, value)
+        for driver, options in OPTIONS.items()
+        for field in dataclasses.fields(options)
+        for value in WRONG_KINDS + (["text"] if field.type not in ("str", "str | None") else [])
+    ]
+
+
+def _argument_cases() -> list[tuple[Any, str, Any]]:
+    return [
+        (driver, name, value)
+        for driver in DRIVERS
+        for name, parameter in inspect.signature(driver.__init__).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "cluster"
+        for value in WRONG_KINDS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("driver", "field", "value"), _option_cases(), ids=lambda v: getattr(v, "__name__", None) or repr(v)[:20]
+)
+def test_every_storage_class_option_of_the_wrong_kind_is_refused_by_name(
+    drivers: dict[type, Any], driver: Any, field: str, value: Any
+) -> None:
+    arguments = {"name": "wrong-kind", field: value}
+    with pytest.raises(ValueError, match=rf"StorageClass '.*': .*options\.{field}\b"):
+        drivers[driver].add_storage_class(f"Wrong{field}", OPTIONS[driver](**arguments))
+
+
+@pytest.mark.parametrize(
+    ("driver", "argument", "value"),
+    _argument_cases(),
+    ids=lambda v: getattr(v, "__name__", None) or repr(v)[:20],
+)
+def test_every_driver_argument_of_the_wrong_kind_is_refused_by_name(
+    cluster: EksCluster, driver: Any, argument: str, value: Any
+) -> None:
+    with pytest.raises(ValueError, match=rf"{driver.__name__} 'Storage/Wrong': .*\b{argument}\b"):
+        driver(cluster.node.scope, "Wrong", cluster=cluster, **{argument: value})
