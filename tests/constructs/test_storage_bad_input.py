@@ -233,3 +233,32 @@ def test_every_driver_argument_of_the_wrong_kind_is_refused_by_name(
 ) -> None:
     with pytest.raises(ValueError, match=rf"{driver.__name__} 'Storage/Wrong': .*\b{argument}\b"):
         driver(cluster.node.scope, "Wrong", cluster=cluster, **{argument: value})
+
+
+def _token_cases() -> list[tuple[Any, str, str]]:
+    return [
+        (driver, field.name, kind)
+        for driver, options in OPTIONS.items()
+        for field in dataclasses.fields(options)
+        if field.name != "name"
+        for kind in ("String", "Number")
+    ]
+
+
+def test_a_deploy_time_value_for_any_option_is_taken_or_refused_by_name_and_the_stack_synthesizes() -> None:
+    stack, cluster = storage_stack()
+    drivers = {driver: driver(stack, driver.__name__, cluster=cluster) for driver in DRIVERS}
+    misnamed = []
+    for driver, field, kind in _token_cases():
+        instance = drivers[driver]
+        parameter = CfnParameter(stack, f"{driver.__name__}{field}{kind}", type=kind)
+        value = parameter.value_as_string if kind == "String" else parameter.value_as_number
+        name = f"{field.replace('_', '-')}-{kind.lower()}"
+        try:
+            instance.add_storage_class(f"Token{field}{kind}", OPTIONS[driver](name=name, **{field: value}))
+        except ValueError as error:
+            if f"options.{field}" not in str(error):
+                misnamed.append(f"{driver.__name__}.{field} ({kind}): {error}")
+    assert misnamed == []
+    # What was taken renders: no jsii serialization error at synth.
+    assert Template.from_stack(stack).to_json()["Resources"]
