@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import Stack
@@ -9,7 +10,10 @@ from aws_cdk import aws_ec2 as ec2
 
 from tests.conftest import make_app
 
-__all__ = ["make_stack", "make_vpc", "resources_of_type"]
+__all__ = ["kubernetes_objects", "make_stack", "make_vpc", "resources_of_type"]
+
+#: What a deploy-time value inside a Kubernetes manifest is rendered as by `kubernetes_objects`.
+TOKEN_PLACEHOLDER = "deploy-time-value"
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -34,3 +38,19 @@ def make_vpc(stack: Stack, construct_id: str = "Vpc") -> ec2.Vpc:
             ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         ],
     )
+
+
+def kubernetes_objects(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(logical id, object) of every object the kubectl handler applies in a synthesized template.
+
+    A manifest joined with deploy-time values (`Fn::Join`) is rebuilt with each value replaced by
+    `TOKEN_PLACEHOLDER`, which keeps it valid JSON: CDK only puts such values inside strings.
+    """
+    found = []
+    for key, resource in resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").items():
+        manifest = resource["Properties"]["Manifest"]
+        if not isinstance(manifest, str):
+            parts = manifest["Fn::Join"][1]
+            manifest = "".join(part if isinstance(part, str) else TOKEN_PLACEHOLDER for part in parts)
+        found.extend((key, item) for item in json.loads(manifest))
+    return found

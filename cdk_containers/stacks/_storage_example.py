@@ -11,11 +11,12 @@ from constructs import Construct
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EfsCsiDriver,
-    EfsStorageClass,
+    EfsStorageClassOptions,
     FsxLustreCsiDriver,
-    FsxLustreStorageClass,
+    FsxLustreStorageClassOptions,
     FsxOntapCsiDriver,
-    OntapStorageClass,
+    OntapStorageClassOptions,
+    StorageBackupOptions,
     StorageCluster,
 )
 
@@ -24,7 +25,7 @@ __all__ = ["ExampleStorage", "add_example_storage"]
 
 @dataclass(frozen=True)
 class ExampleStorage:
-    """The drivers :func:`add_example_storage` created."""
+    """The drivers `add_example_storage` created."""
 
     key: kms.Key
     ebs: EbsCsiDriver
@@ -34,32 +35,39 @@ class ExampleStorage:
 
 
 def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
-    """Install EBS, EFS, FSx for Lustre and FSx for ONTAP on ``cluster``, under ``<stack>/Storage``.
+    """Install EBS, EFS, FSx for Lustre and FSx for ONTAP on `cluster`, under `<stack>/Storage`.
 
-    * EBS: the driver's default class ``gp3`` (encrypted, the cluster default);
-    * EFS: class ``efs`` (one access point per claim under ``/dynamic``), and a
-      static PersistentVolume ``efs-static`` that Fargate pods can claim;
-    * FSx for Lustre: class ``lustre`` (PERSISTENT_2, LZ4, the example's KMS key);
-    * FSx for ONTAP: a 1024 GiB Multi-AZ file system encrypted with the
-      example's KMS key, Trident, and class ``ontap-nas``.
+    * EBS: the driver's default class `gp3` (encrypted, the cluster default);
+    * EFS and FSx for ONTAP: daily AWS Backup, 35 days, into retained vaults encrypted with the
+      example's key (the ONTAP admin secrets use that key too);
+    * EFS: class `efs` (one access point per claim under `/dynamic`), and a static
+      PersistentVolume `efs-static` that Fargate pods can claim;
+    * FSx for Lustre: class `lustre` (PERSISTENT_2, LZ4, the example's KMS key);
+    * FSx for ONTAP: a 1024 GiB Multi-AZ file system encrypted with the example's KMS key,
+      Trident, and class `ontap-nas`.
 
     Args:
-        cluster: The ``EksCluster``; it needs a node group.
+        cluster: The `EksCluster` (or any `StorageCluster`); it needs a node group.
+
+    Returns:
+        The drivers and the example's key.
     """
     scope = Construct(Stack.of(cluster.cluster), "Storage")
     key = kms.Key(
         scope,
         "FileSystemKey",
-        description="Encrypts the example's FSx for Lustre and FSx for ONTAP file systems",
+        description="Encrypts the example's FSx file systems, the ONTAP admin secrets and the backup vaults",
         enable_key_rotation=True,
         removal_policy=RemovalPolicy.RETAIN,
     )
     ebs = EbsCsiDriver(scope, "Ebs", cluster=cluster)
-    efs_driver = EfsCsiDriver(scope, "Efs", cluster=cluster)
-    efs_driver.add_storage_class(EfsStorageClass(name="efs", base_path="/dynamic"))
+    # Daily AWS Backup (35 days) into retained vaults encrypted with the example's key.
+    backups = StorageBackupOptions(encryption_key=key)
+    efs_driver = EfsCsiDriver(scope, "Efs", cluster=cluster, backup=backups)
+    efs_driver.add_storage_class("Efs", EfsStorageClassOptions(name="efs", base_path="/dynamic"))
     efs_driver.add_static_volume("efs-static")
     lustre = FsxLustreCsiDriver(scope, "Lustre", cluster=cluster)
-    lustre.add_storage_class(FsxLustreStorageClass(name="lustre", kms_key=key))
-    ontap = FsxOntapCsiDriver(scope, "Ontap", cluster=cluster, kms_key=key)
-    ontap.add_storage_class(OntapStorageClass(name="ontap-nas"))
+    lustre.add_storage_class("Lustre", FsxLustreStorageClassOptions(name="lustre", encryption_key=key))
+    ontap = FsxOntapCsiDriver(scope, "Ontap", cluster=cluster, encryption_key=key, backup=backups)
+    ontap.add_storage_class("OntapNas", OntapStorageClassOptions(name="ontap-nas"))
     return ExampleStorage(key=key, ebs=ebs, efs=efs_driver, lustre=lustre, ontap=ontap)

@@ -9,25 +9,26 @@ from typing import Any
 
 import pytest
 from aws_cdk import Stack
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
 
 from cdk_containers.constructs.eks import EksCluster, FargateSelector, ManagedNodeGroupOptions
 from cdk_containers.constructs.storage import (
+    CsiDriver,
     EbsCsiDriver,
-    EbsStorageClass,
+    EbsStorageClassOptions,
     EfsCsiDriver,
-    EfsStorageClass,
+    EfsStorageClassOptions,
     FsxLustreCsiDriver,
     FsxOntapCsiDriver,
-    OntapStorageClass,
+    OntapStorageClassOptions,
 )
-from tests.conftest import make_app
+from tests.support import make_stack, make_vpc, resources_of_type
 
 
 def storage_stack(*, ec2_nodes: bool = True, fargate: bool = False) -> tuple[Stack, EksCluster]:
     """A stack with a two-AZ VPC and an EksCluster with the capacity asked for."""
-    stack = Stack(make_app(), "Storage")
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    stack = make_stack("Storage")
+    vpc = make_vpc(stack)
     cluster = EksCluster(stack, "Eks", vpc=vpc)
     if ec2_nodes:
         cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions())
@@ -121,9 +122,11 @@ def test_efs_on_a_fargate_only_cluster_creates_the_file_system_but_no_add_on(
 def test_efs_dynamic_provisioning_is_refused_on_a_fargate_only_cluster(fargate_only: EksCluster) -> None:
     efs_driver = EfsCsiDriver(fargate_only.node.scope, "EfsDynamic", cluster=fargate_only)
     with pytest.raises(
-        ValueError, match=r"EfsCsiDriver 'Storage/EfsDynamic': storage_class='efs' is invalid"
+        ValueError,
+        match=r"EfsStorageClass 'Storage/EfsDynamic/Efs': driver='Storage/EfsDynamic' is invalid: an EFS "
+        r"driver on a cluster with EC2 nodes",
     ):
-        efs_driver.add_storage_class(EfsStorageClass(name="efs"))
+        efs_driver.add_storage_class("Efs", EfsStorageClassOptions(name="efs"))
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +143,10 @@ def test_a_second_default_storage_class_on_one_cluster_is_refused(
     _, _, efs_driver = cluster_with_ebs
     with pytest.raises(
         ValueError,
-        match=r"EfsCsiDriver 'Storage/Efs': storage_class.default=True is invalid: at most one default "
-        r"StorageClass per cluster; 'gp3' \(Storage/Ebs\) is already the default",
+        match=r"EfsStorageClass 'Storage/Efs/Shared': options.default=True is invalid: at most one default "
+        r"StorageClass per cluster; 'gp3' \(Storage/Ebs/DefaultStorageClass\) is already the default",
     ):
-        efs_driver.add_storage_class(EfsStorageClass(name="shared", default=True))
+        efs_driver.add_storage_class("Shared", EfsStorageClassOptions(name="shared", default=True))
 
 
 def test_a_second_default_from_the_same_driver_is_refused_too(
@@ -151,7 +154,7 @@ def test_a_second_default_from_the_same_driver_is_refused_too(
 ) -> None:
     _, ebs, _ = cluster_with_ebs
     with pytest.raises(ValueError, match=r"at most one default StorageClass per cluster"):
-        ebs.add_storage_class(EbsStorageClass(name="gp3-fast", throughput=500, default=True))
+        ebs.add_storage_class("Fast", EbsStorageClassOptions(name="gp3-fast", throughput=500, default=True))
 
 
 def test_a_storage_class_name_used_twice_on_one_cluster_is_refused(
@@ -159,16 +162,85 @@ def test_a_storage_class_name_used_twice_on_one_cluster_is_refused(
 ) -> None:
     _, _, efs_driver = cluster_with_ebs
     with pytest.raises(
-        ValueError, match=r"storage_class.name='gp3' is invalid: .*already belongs to Storage/Ebs"
+        ValueError,
+        match=r"options.name='gp3' is invalid: .*already belongs to Storage/Ebs/DefaultStorageClass",
     ):
-        efs_driver.add_storage_class(EfsStorageClass(name="gp3"))
+        efs_driver.add_storage_class("Gp3", EfsStorageClassOptions(name="gp3"))
 
 
 def test_the_default_class_can_be_moved_by_opting_out_of_the_ebs_default() -> None:
     _, cluster = storage_stack()
     ebs = EbsCsiDriver(cluster.node.scope, "Ebs", cluster=cluster, create_default_storage_class=False)
     ontap = FsxOntapCsiDriver(cluster.node.scope, "Ontap", cluster=cluster)
-    ontap.add_storage_class(OntapStorageClass(name="ontap", default=True))
+    ontap.add_storage_class("Ontap", OntapStorageClassOptions(name="ontap", default=True))
     assert ebs.storage_classes == {}
-    annotations = ontap.storage_classes["ontap"]["metadata"]["annotations"]
+    annotations = ontap.storage_classes["ontap"].document["metadata"]["annotations"]
     assert annotations == {"storageclass.kubernetes.io/is-default-class": "true"}
+
+
+#: driver -> (add-on, namespace, service account, association id, role path)
+DRIVER_WIRING: dict[type[CsiDriver], tuple[str, str, str, str, str]] = {
+    EbsCsiDriver: (
+        "aws-ebs-csi-driver",
+        "kube-system",
+        "ebs-csi-controller-sa",
+        "EbsCsiController",
+        "Ebs/ControllerRole",
+    ),
+    EfsCsiDriver: (
+        "aws-efs-csi-driver",
+        "kube-system",
+        "efs-csi-controller-sa",
+        "EfsCsiController",
+        "Efs/ControllerRole",
+    ),
+    FsxLustreCsiDriver: (
+        "aws-fsx-csi-driver",
+        "kube-system",
+        "fsx-csi-controller-sa",
+        "FsxCsiController",
+        "Lustre/ControllerRole",
+    ),
+    FsxOntapCsiDriver: (
+        "netapp_trident-operator",
+        "trident",
+        "trident-controller",
+        "TridentController",
+        "Ontap/TridentRole",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def four_drivers() -> dict[str, Any]:
+    stack, cluster = storage_stack()
+    for driver, construct_id in zip(DRIVER_WIRING, ("Ebs", "Efs", "Lustre", "Ontap"), strict=True):
+        driver(stack, construct_id, cluster=cluster)
+    return Template.from_stack(stack).to_json()
+
+
+@pytest.mark.parametrize("driver", list(DRIVER_WIRING), ids=lambda d: d.__name__)
+def test_each_driver_s_add_on_waits_for_the_node_group_and_the_controller_s_pod_identity(
+    four_drivers: dict[str, Any], driver: type[CsiDriver]
+) -> None:
+    addon_name, _, _, association_id, _ = DRIVER_WIRING[driver]
+    (addon,) = [
+        a
+        for a in resources_of_type(four_drivers, "AWS::EKS::Addon").values()
+        if a["Properties"]["AddonName"] == addon_name
+    ]
+    assert logical_id(four_drivers, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
+    assert logical_id(four_drivers, "AWS::EKS::PodIdentityAssociation", association_id) in addon["DependsOn"]
+
+
+@pytest.mark.parametrize("driver", list(DRIVER_WIRING), ids=lambda d: d.__name__)
+def test_each_controller_service_account_is_bound_to_the_driver_s_role(
+    four_drivers: dict[str, Any], driver: type[CsiDriver]
+) -> None:
+    _, namespace, service_account, association_id, role_path = DRIVER_WIRING[driver]
+    association = four_drivers["Resources"][
+        logical_id(four_drivers, "AWS::EKS::PodIdentityAssociation", association_id)
+    ]["Properties"]
+    role_id = logical_id(four_drivers, "AWS::IAM::Role", role_path)
+    assert (association["Namespace"], association["ServiceAccount"]) == (namespace, service_account)
+    assert association["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}

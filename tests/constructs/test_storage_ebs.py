@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
-from cdk_containers.constructs.storage import EbsCsiDriver, EbsStorageClass
+from cdk_containers.constructs.storage import (
+    EbsCsiDriver,
+    EbsFileSystemType,
+    EbsStorageClass,
+    EbsStorageClassOptions,
+    EfsStorageClassOptions,
+    ReclaimPolicy,
+)
 from tests.constructs.test_storage_common import logical_id, storage_stack
 
+IO1, IO2 = ec2.EbsDeviceVolumeType.IO1, ec2.EbsDeviceVolumeType.IO2
 EBS_POLICY = "arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 
 
@@ -20,9 +29,17 @@ def built() -> tuple[EbsCsiDriver, dict[str, Any]]:
     key = kms.Key(stack, "VolumeKey", enable_key_rotation=True)
     ebs = EbsCsiDriver(stack, "Ebs", cluster=cluster)
     ebs.add_storage_class(
-        EbsStorageClass(name="io2-db", volume_type="io2", iops=20000, kms_key=key, fs_type="xfs")
+        "Io2Db",
+        EbsStorageClassOptions(
+            name="io2-db", volume_type=IO2, iops=20000, encryption_key=key, fs_type=EbsFileSystemType.XFS
+        ),
     )
-    ebs.add_storage_class(EbsStorageClass(name="gp3-scaled", iops_per_gb=50, throughput=500))
+    EbsStorageClass(
+        stack,
+        "Scaled",
+        driver=ebs,
+        options=EbsStorageClassOptions(name="gp3-scaled", iops_per_gb=50, throughput=500),
+    )
     return ebs, Template.from_stack(stack).to_json()
 
 
@@ -35,29 +52,8 @@ def _kubernetes_resources(template: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in template["Resources"].values() if r["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"]
 
 
-def test_the_add_on_exists_and_depends_on_the_node_group(template: dict[str, Any]) -> None:
-    addon = template["Resources"][logical_id(template, "AWS::EKS::Addon", "AwsEbsCsiDriverAddon")]
-    assert addon["Properties"]["AddonName"] == "aws-ebs-csi-driver"
-    nodegroup = logical_id(template, "AWS::EKS::Nodegroup", "Nodes")
-    assert nodegroup in addon["DependsOn"]
-
-
-def test_the_add_on_waits_for_the_controller_s_pod_identity(template: dict[str, Any]) -> None:
-    addon = template["Resources"][logical_id(template, "AWS::EKS::Addon", "AwsEbsCsiDriverAddon")]
-    association = logical_id(template, "AWS::EKS::PodIdentityAssociation", "EbsCsiController")
-    assert association in addon["DependsOn"]
-
-
-def test_the_controller_service_account_gets_the_ebs_policy_through_pod_identity(
-    template: dict[str, Any],
-) -> None:
+def test_the_controller_role_holds_the_ebs_policy_and_trusts_pod_identity(template: dict[str, Any]) -> None:
     role_id = logical_id(template, "AWS::IAM::Role", "Ebs/ControllerRole")
-    association = template["Resources"][
-        logical_id(template, "AWS::EKS::PodIdentityAssociation", "EbsCsiController")
-    ]
-    assert association["Properties"]["Namespace"] == "kube-system"
-    assert association["Properties"]["ServiceAccount"] == "ebs-csi-controller-sa"
-    assert association["Properties"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
     role = template["Resources"][role_id]["Properties"]
     assert role["ManagedPolicyArns"] == [
         {
@@ -90,7 +86,7 @@ def test_the_controller_may_use_the_storage_class_s_kms_key_only_for_aws_resourc
 def test_the_default_class_is_encrypted_gp3_retained_and_the_cluster_default(
     built: tuple[EbsCsiDriver, dict[str, Any]],
 ) -> None:
-    manifest = built[0].storage_classes["gp3"]
+    manifest = built[0].storage_classes["gp3"].document
     assert manifest == {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
@@ -122,7 +118,7 @@ def test_io2_class_carries_iops_the_key_arn_and_the_file_system(template: dict[s
 def test_iops_per_gb_class_lets_small_volumes_reach_the_minimum(
     built: tuple[EbsCsiDriver, dict[str, Any]],
 ) -> None:
-    parameters = built[0].storage_classes["gp3-scaled"]["parameters"]
+    parameters = built[0].storage_classes["gp3-scaled"].document["parameters"]
     assert parameters["iopsPerGB"] == "50"
     assert parameters["allowAutoIOPSPerGBIncrease"] == "true"
     assert parameters["throughput"] == "500"
@@ -133,60 +129,112 @@ def test_opting_out_of_the_default_class_creates_no_class() -> None:
     _, cluster = storage_stack()
     ebs = EbsCsiDriver(cluster.node.scope, "Ebs", cluster=cluster, create_default_storage_class=False)
     assert ebs.storage_classes == {}
-    assert cluster.manifests == []
+    Template.from_stack(cluster.cluster.stack).resource_count_is("Custom::AWSCDK-EKS-KubernetesResource", 0)
+
+
+ST1, SC1, GP2 = ec2.EbsDeviceVolumeType.ST1, ec2.EbsDeviceVolumeType.SC1, ec2.EbsDeviceVolumeType.GP2
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"iops": 4000, "iops_per_gb": 10}, r"iops=4000 is invalid: either iops or iops_per_gb, not both"),
-        ({"volume_type": "io1", "iops": 1000, "throughput": 250}, r"throughput=250 is invalid: only for gp3"),
-        ({"volume_type": "st1", "throughput": 250}, r"throughput=250 is invalid: only for gp3"),
-        ({"iops": 2000}, r"iops=2000 is invalid: for gp3 an integer from 3000 to 80000"),
         (
-            {"volume_type": "io1", "iops": 64001},
-            r"iops=64001 is invalid: for io1 an integer from 100 to 64000",
-        ),
-        ({"volume_type": "io2", "iops": 50}, r"iops=50 is invalid: for io2 an integer from 100 to 256000"),
-        (
-            {"volume_type": "io1"},
-            r"iops=None is invalid: set \(or iops_per_gb\): io1 volumes need provisioned IOPS",
-        ),
-        ({"volume_type": "io2"}, r"iops=None is invalid: set \(or iops_per_gb\): io2 volumes need"),
-        (
-            {"volume_type": "sc1", "iops": 500},
-            r"iops=500 is invalid: not set: sc1 volumes have no provisioned",
+            {"iops": 4000, "iops_per_gb": 10},
+            r"options.iops=4000 is invalid: either iops or iops_per_gb, not both",
         ),
         (
-            {"volume_type": "io1", "iops_per_gb": 51},
-            r"iops_per_gb=51 is invalid: for io1 an integer from 1 to 50",
+            {"volume_type": IO1, "iops": 1000, "throughput": 250},
+            r"options.throughput=250 is invalid: only for gp3",
         ),
-        ({"throughput": 2001}, r"throughput=2001 is invalid: for gp3 an integer from 125 to 2000"),
-        ({"throughput": 125.5}, r"throughput=125.5 is invalid: for gp3 an integer"),
-        ({"volume_type": "io2", "iops": "3000"}, r"iops='3000' is invalid: for io2 an integer"),
-        ({"volume_type": "io1", "iops_per_gb": True}, r"iops_per_gb=True is invalid: for io1 an integer"),
+        ({"volume_type": ST1, "throughput": 250}, r"options.throughput=250 is invalid: only for gp3"),
+        ({"iops": 2000}, r"options.iops=2000 is invalid: for gp3 an integer from 3000 to 80000"),
         (
-            {"volume_type": "gp2"},
-            r"volume_type='gp2' is invalid: one of \['gp3', 'io1', 'io2', 'st1', 'sc1'\]",
+            {"volume_type": IO1, "iops": 64001},
+            r"options.iops=64001 is invalid: for io1 an integer from 100 to 64000",
         ),
-        ({"fs_type": "btrfs"}, r"fs_type='btrfs' is invalid"),
+        (
+            {"volume_type": IO2, "iops": 50},
+            r"options.iops=50 is invalid: for io2 an integer from 100 to 256000",
+        ),
+        (
+            {"volume_type": IO1},
+            r"options.iops=None is invalid: set \(or iops_per_gb\): io1 volumes need provisioned",
+        ),
+        ({"volume_type": IO2}, r"options.iops=None is invalid: set \(or iops_per_gb\): io2 volumes need"),
+        (
+            {"volume_type": SC1, "iops": 500},
+            r"options.iops=500 is invalid: not set: sc1 volumes have no provisioned",
+        ),
+        (
+            {"volume_type": IO1, "iops_per_gb": 51},
+            r"options.iops_per_gb=51 is invalid: for io1 an integer from 1 to 50",
+        ),
+        ({"throughput": 2001}, r"options.throughput=2001 is invalid: for gp3 an integer from 125 to 2000"),
+        ({"throughput": 125.5}, r"options.throughput=125.5 is invalid: for gp3 an integer"),
+        ({"volume_type": IO2, "iops": "3000"}, r"options.iops='3000' is invalid: for io2 an integer"),
+        (
+            {"volume_type": IO1, "iops_per_gb": True},
+            r"options.iops_per_gb=True is invalid: for io1 an integer",
+        ),
+        (
+            {"volume_type": GP2},
+            r"options.volume_type=.*GP2.* is invalid: an ec2.EbsDeviceVolumeType the driver",
+        ),
+        ({"volume_type": "gp3"}, r"options.volume_type='gp3' is invalid: an ec2.EbsDeviceVolumeType"),
+        ({"fs_type": "btrfs"}, r"options.fs_type='btrfs' is invalid: a member of EbsFileSystemType"),
         (
             {"reclaim_policy": "Recycle"},
-            r"reclaim_policy='Recycle' is invalid: one of \['Retain', 'Delete'\]",
+            r"options.reclaim_policy='Recycle' is invalid: a member of ReclaimPolicy \(RETAIN, DELETE\)",
         ),
+        (
+            {"reclaim_policy": "Delete"},
+            r"options.reclaim_policy='Delete' is invalid: a member of ReclaimPolicy",
+        ),
+        ({"encrypted": "yes"}, r"options.encrypted='yes' is invalid: expected bool, got a str"),
+        (
+            {"encryption_key": "alias/ebs"},
+            r"options.encryption_key='alias/ebs' is invalid: expected aws_kms.IKey",
+        ),
+        ({"default": 1}, r"options.default=1 is invalid: expected bool, got an int"),
     ],
 )
-def test_bad_ebs_storage_class_options_are_refused(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=r"EbsStorageClass 'fast': " + message):
-        EbsStorageClass(name="fast", **kwargs)
+def test_bad_ebs_storage_class_options_are_refused(
+    spare: EbsCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"EbsStorageClass 'Storage/Ebs/Fast': " + message):
+        spare.add_storage_class("Fast", EbsStorageClassOptions(name="fast", **kwargs))
+
+
+@pytest.fixture(scope="module")
+def spare() -> EbsCsiDriver:
+    stack, cluster = storage_stack()
+    return EbsCsiDriver(stack, "Ebs", cluster=cluster, create_default_storage_class=False)
 
 
 @pytest.mark.parametrize("name", ["Fast", "fast_ssd", "-fast", "fast.", "a" * 254, ""])
-def test_a_storage_class_name_that_is_not_dns_1123_is_refused(name: str) -> None:
-    with pytest.raises(ValueError, match=r"name=.* is invalid: a DNS-1123 subdomain"):
-        EbsStorageClass(name=name)
+def test_a_storage_class_name_that_is_not_dns_1123_is_refused(spare: EbsCsiDriver, name: str) -> None:
+    with pytest.raises(ValueError, match=r"options.name=.* is invalid: a DNS-1123 subdomain"):
+        spare.add_storage_class("Bad", EbsStorageClassOptions(name=name))
 
 
-def test_every_problem_of_a_storage_class_is_reported_at_once() -> None:
-    with pytest.raises(ValueError, match=r"EbsStorageClass 'x' has 2 invalid arguments"):
-        EbsStorageClass(name="x", volume_type="io1", throughput=200, iops=10)
+def test_every_problem_of_a_storage_class_is_reported_at_once(spare: EbsCsiDriver) -> None:
+    with pytest.raises(ValueError, match=r"EbsStorageClass 'Storage/Ebs/X' has 2 invalid arguments"):
+        spare.add_storage_class(
+            "X", EbsStorageClassOptions(name="x", volume_type=IO1, throughput=200, iops=10)
+        )
+
+
+def test_a_storage_class_refuses_options_of_another_driver(spare: EbsCsiDriver) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"EbsStorageClass 'Storage/Ebs/Other': options=.* is invalid: an instance of "
+        r"EbsStorageClassOptions",
+    ):
+        spare.add_storage_class("Other", EfsStorageClassOptions(name="other"))  # type: ignore[arg-type]
+
+
+def test_the_reclaim_policy_enum_renders_its_kubernetes_value(spare: EbsCsiDriver) -> None:
+    added = spare.add_storage_class(
+        "Scratch", EbsStorageClassOptions(name="scratch", reclaim_policy=ReclaimPolicy.DELETE)
+    )
+    assert added.document["reclaimPolicy"] == "Delete"

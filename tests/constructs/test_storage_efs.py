@@ -10,7 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_efs as efs
 from aws_cdk.assertions import Template
 
-from cdk_containers.constructs.storage import EfsCsiDriver, EfsStorageClass
+from cdk_containers.constructs.storage import EfsCsiDriver, EfsStorageClassOptions, ReclaimPolicy
 from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
 
 
@@ -18,8 +18,12 @@ from tests.constructs.test_storage_common import logical_id, security_group_rule
 def built() -> tuple[EfsCsiDriver, dict[str, Any]]:
     stack, cluster = storage_stack()
     driver = EfsCsiDriver(stack, "Efs", cluster=cluster)
-    driver.add_storage_class(EfsStorageClass(name="efs", gid_range=(1000, 2000), base_path="/dynamic"))
-    driver.add_storage_class(EfsStorageClass(name="efs-app", directory_perms="0750", uid=1001, gid=1001))
+    driver.add_storage_class(
+        "Efs", EfsStorageClassOptions(name="efs", gid_range=(1000, 2000), base_path="/dynamic")
+    )
+    driver.add_storage_class(
+        "App", EfsStorageClassOptions(name="efs-app", directory_perms="0750", uid=1001, gid=1001)
+    )
     return driver, Template.from_stack(stack).to_json()
 
 
@@ -28,25 +32,8 @@ def template(built: tuple[EfsCsiDriver, dict[str, Any]]) -> dict[str, Any]:
     return built[1]
 
 
-def test_the_add_on_exists_and_depends_on_the_node_group_and_its_pod_identity(
-    template: dict[str, Any],
-) -> None:
-    addon = template["Resources"][logical_id(template, "AWS::EKS::Addon", "AwsEfsCsiDriverAddon")]
-    assert addon["Properties"]["AddonName"] == "aws-efs-csi-driver"
-    assert logical_id(template, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
-    assert logical_id(template, "AWS::EKS::PodIdentityAssociation", "EfsCsiController") in addon["DependsOn"]
-
-
-def test_the_controller_service_account_gets_the_efs_policy_through_pod_identity(
-    template: dict[str, Any],
-) -> None:
+def test_the_controller_role_holds_the_efs_policy(template: dict[str, Any]) -> None:
     role_id = logical_id(template, "AWS::IAM::Role", "Efs/ControllerRole")
-    association = template["Resources"][
-        logical_id(template, "AWS::EKS::PodIdentityAssociation", "EfsCsiController")
-    ]
-    assert association["Properties"]["Namespace"] == "kube-system"
-    assert association["Properties"]["ServiceAccount"] == "efs-csi-controller-sa"
-    assert association["Properties"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
     arns = template["Resources"][role_id]["Properties"]["ManagedPolicyArns"]
     assert [arn["Fn::Join"][1][-1] for arn in arns] == [
         ":iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
@@ -93,7 +80,7 @@ def test_the_mount_targets_admit_only_nfs_from_the_cluster_and_open_nothing_outb
 def test_the_storage_class_provisions_access_points_on_the_file_system(
     built: tuple[EfsCsiDriver, dict[str, Any]], template: dict[str, Any]
 ) -> None:
-    manifest = built[0].storage_classes["efs"]
+    manifest = built[0].storage_classes["efs"].document
     assert manifest["provisioner"] == "efs.csi.aws.com"
     assert manifest["reclaimPolicy"] == "Retain"
     assert manifest["volumeBindingMode"] == "Immediate"
@@ -123,7 +110,7 @@ def test_the_storage_class_manifest_refers_to_the_file_system(template: dict[str
 
 
 def test_a_fixed_uid_and_gid_class_sets_both(built: tuple[EfsCsiDriver, dict[str, Any]]) -> None:
-    parameters = built[0].storage_classes["efs-app"]["parameters"]
+    parameters = built[0].storage_classes["efs-app"].document["parameters"]
     assert (parameters["uid"], parameters["gid"], parameters["directoryPerms"]) == ("1001", "1001", "0750")
 
 
@@ -164,12 +151,19 @@ def test_a_removal_policy_opt_out_is_honoured() -> None:
     Template.from_stack(stack).has_resource("AWS::EFS::FileSystem", {"DeletionPolicy": "Delete"})
 
 
+@pytest.fixture(scope="module")
+def spare() -> EfsCsiDriver:
+    stack, cluster = storage_stack()
+    return EfsCsiDriver(stack, "Efs", cluster=cluster)
+
+
 @pytest.mark.parametrize("perms", ["777x", "800", "rwx", "7", "07777", 700])
-def test_directory_perms_that_are_not_an_octal_mode_are_refused(perms: Any) -> None:
+def test_directory_perms_that_are_not_an_octal_mode_are_refused(spare: EfsCsiDriver, perms: Any) -> None:
     with pytest.raises(
-        ValueError, match=r"EfsStorageClass 'efs': directory_perms=.* is invalid: an octal file mode"
+        ValueError,
+        match=r"EfsStorageClass 'Storage/Efs/Efs': options.directory_perms=.* is invalid: an octal file mode",
     ):
-        EfsStorageClass(name="efs", directory_perms=perms)
+        spare.add_storage_class("Efs", EfsStorageClassOptions(name="efs", directory_perms=perms))
 
 
 @pytest.mark.parametrize(
@@ -177,16 +171,80 @@ def test_directory_perms_that_are_not_an_octal_mode_are_refused(perms: Any) -> N
     [
         (
             {"gid": 5, "gid_range": (1, 9)},
-            r"gid_range=\(1, 9\) is invalid: not set together with a fixed gid",
+            r"options.gid_range=\(1, 9\) is invalid: not set together with a fixed gid",
         ),
-        ({"gid_range": (9, 1)}, r"gid_range=\(9, 1\) is invalid"),
-        ({"uid": -1}, r"uid=-1 is invalid: an integer from 0 to 2147483647"),
-        ({"uid": "1000"}, r"uid='1000' is invalid: an integer from 0"),
-        ({"gid_range": ("1", 9)}, r"gid_range=\('1', 9\) is invalid"),
-        ({"base_path": "dynamic"}, r"base_path='dynamic' is invalid: an absolute path"),
-        ({"name": "EFS"}, r"name='EFS' is invalid: a DNS-1123 subdomain"),
+        ({"gid_range": (9, 1)}, r"options.gid_range=\(9, 1\) is invalid"),
+        ({"gid_range": (1, 2, 3)}, r"options.gid_range=\(1, 2, 3\) is invalid: \(start, end\)"),
+        (
+            {"gid_range": "1000-2000"},
+            r"options.gid_range='1000-2000' is invalid: expected a list of int, got a single",
+        ),
+        ({"uid": -1}, r"options.uid=-1 is invalid: an integer from 0 to 2147483647"),
+        ({"uid": "1000"}, r"options.uid='1000' is invalid: an integer from 0 to 2147483647, got a str"),
+        ({"gid_range": ("1", 9)}, r"options.gid_range\[0\]='1' is invalid: expected int, got a str"),
+        ({"base_path": "dynamic"}, r"options.base_path='dynamic' is invalid: an absolute path"),
+        ({"base_path": ["/a"]}, r"options.base_path=\['/a'\] is invalid: expected str, got a list"),
+        ({"name": "EFS"}, r"options.name='EFS' is invalid: a DNS-1123 subdomain"),
+        ({"name": None}, r"options.name=None is invalid: a value is required"),
+        (
+            {"ensure_unique_directory": "false"},
+            r"options.ensure_unique_directory='false' is invalid: expected bool",
+        ),
+        (
+            {"reclaim_policy": ReclaimPolicy},
+            r"options.reclaim_policy=.* is invalid: a member of ReclaimPolicy",
+        ),
     ],
 )
-def test_bad_efs_storage_class_options_are_refused(kwargs: dict[str, Any], message: str) -> None:
+def test_bad_efs_storage_class_options_are_refused(
+    spare: EfsCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
-        EfsStorageClass(**{"name": "efs", **kwargs})
+        spare.add_storage_class("Bad", EfsStorageClassOptions(**{"name": "efs", **kwargs}))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"file_system": "fs-0123"},
+            r"file_system='fs-0123' is invalid: expected aws_efs.IFileSystem, got a str",
+        ),
+        ({"encryption_key": "alias/efs"}, r"encryption_key='alias/efs' is invalid: expected aws_kms.IKey"),
+        (
+            {"removal_policy": "RETAIN"},
+            r"removal_policy='RETAIN' is invalid: expected RemovalPolicy, got a str",
+        ),
+        ({"addon_version": 2}, r"addon_version=2 is invalid: expected str, got an int"),
+        (
+            {"cluster": "my-cluster"},
+            r"cluster='my-cluster' is invalid: an EksCluster, or an object with the members",
+        ),
+    ],
+)
+def test_bad_efs_driver_arguments_are_refused(
+    spare: EfsCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
+    arguments = {"cluster": spare.cluster, **kwargs}
+    with pytest.raises(ValueError, match=r"EfsCsiDriver 'Storage/Bad': " + message):
+        EfsCsiDriver(spare.node.scope, "Bad", **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "message"),
+    [
+        ("Data", {}, r"name='Data' is invalid: a DNS-1123 subdomain"),
+        ("data", {"capacity": 5}, r"capacity=5 is invalid: expected str, got an int"),
+        ("data", {"capacity": "5 GB"}, r"capacity='5 GB' is invalid: a quantity like '5Gi'"),
+        (
+            "data",
+            {"access_point": "fsap-1"},
+            r"access_point='fsap-1' is invalid: expected aws_efs.IAccessPoint",
+        ),
+    ],
+)
+def test_bad_static_volumes_are_refused(
+    spare: EfsCsiDriver, name: str, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        spare.static_volume_manifest(name, **kwargs)

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
 from cdk_containers.constructs.eks import EksCluster
-from cdk_containers.constructs.storage import FsxLustreCsiDriver, FsxLustreStorageClass
+from cdk_containers.constructs.storage import FsxLustreCsiDriver, FsxLustreStorageClassOptions
 from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
 
 LUSTRE_RULES = {("tcp", 988, 988), ("tcp", 1018, 1023)}
@@ -22,12 +23,17 @@ def built() -> tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]:
     key = kms.Key(stack, "LustreKey", enable_key_rotation=True)
     driver = FsxLustreCsiDriver(stack, "Lustre", cluster=cluster)
     driver.add_storage_class(
-        FsxLustreStorageClass(name="lustre", kms_key=key, per_unit_storage_throughput=250)
+        "Lustre",
+        FsxLustreStorageClassOptions(name="lustre", encryption_key=key, per_unit_storage_throughput=250),
     )
     driver.add_storage_class(
-        FsxLustreStorageClass(
-            name="scratch", deployment_type="SCRATCH_2", data_compression="NONE", flock=False
-        )
+        "Scratch",
+        FsxLustreStorageClassOptions(
+            name="scratch",
+            deployment_type=fsx.LustreDeploymentType.SCRATCH_2,
+            data_compression=fsx.LustreDataCompressionType.NONE,
+            flock=False,
+        ),
     )
     return driver, cluster, Template.from_stack(stack).to_json()
 
@@ -40,25 +46,6 @@ def template(built: tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]) -> di
 @pytest.fixture(scope="module")
 def driver(built: tuple[FsxLustreCsiDriver, EksCluster, dict[str, Any]]) -> FsxLustreCsiDriver:
     return built[0]
-
-
-def test_the_add_on_exists_and_depends_on_the_node_group_and_its_pod_identity(
-    template: dict[str, Any],
-) -> None:
-    addon = template["Resources"][logical_id(template, "AWS::EKS::Addon", "AwsFsxCsiDriverAddon")]
-    assert addon["Properties"]["AddonName"] == "aws-fsx-csi-driver"
-    assert logical_id(template, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
-    assert logical_id(template, "AWS::EKS::PodIdentityAssociation", "FsxCsiController") in addon["DependsOn"]
-
-
-def test_the_controller_service_account_is_bound_to_its_role(template: dict[str, Any]) -> None:
-    role_id = logical_id(template, "AWS::IAM::Role", "Lustre/ControllerRole")
-    association = template["Resources"][
-        logical_id(template, "AWS::EKS::PodIdentityAssociation", "FsxCsiController")
-    ]
-    assert association["Properties"]["Namespace"] == "kube-system"
-    assert association["Properties"]["ServiceAccount"] == "fsx-csi-controller-sa"
-    assert association["Properties"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
 
 
 def test_the_controller_can_manage_file_systems_and_fsx_s_service_linked_role(
@@ -110,7 +97,7 @@ def test_the_cluster_security_group_admits_lustre_back_from_the_file_servers(
 
 
 def test_the_persistent_class_has_the_documented_parameters_and_flock(driver: FsxLustreCsiDriver) -> None:
-    manifest = driver.storage_classes["lustre"]
+    manifest = driver.storage_classes["lustre"].document
     assert manifest["provisioner"] == "fsx.csi.aws.com"
     assert manifest["mountOptions"] == ["flock"]
     assert manifest["reclaimPolicy"] == "Retain"
@@ -122,7 +109,9 @@ def test_the_persistent_class_has_the_documented_parameters_and_flock(driver: Fs
         "perUnitStorageThroughput",
         "dataCompressionType",
         "kmsKeyId",
+        "fileSystemTypeVersion",
     }
+    assert parameters["fileSystemTypeVersion"] == "2.15"
     assert parameters["deploymentType"] == "PERSISTENT_2"
     assert parameters["perUnitStorageThroughput"] == "250"
     assert parameters["dataCompressionType"] == "LZ4"
@@ -141,12 +130,20 @@ def test_the_class_uses_one_node_subnet_and_the_driver_s_security_group(template
 
 
 def test_a_scratch_class_has_no_throughput_key_or_flock(driver: FsxLustreCsiDriver) -> None:
-    manifest = driver.storage_classes["scratch"]
+    manifest = driver.storage_classes["scratch"].document
     assert "mountOptions" not in manifest
     assert manifest["parameters"]["deploymentType"] == "SCRATCH_2"
     assert manifest["parameters"]["dataCompressionType"] == "NONE"
     assert "perUnitStorageThroughput" not in manifest["parameters"]
     assert "kmsKeyId" not in manifest["parameters"]
+    assert "fileSystemTypeVersion" not in manifest["parameters"]
+
+
+def test_a_class_can_choose_its_lustre_version(driver: FsxLustreCsiDriver) -> None:
+    added = driver.add_storage_class(
+        "Old", FsxLustreStorageClassOptions(name="lustre-212", file_system_type_version="2.12")
+    )
+    assert added.document["parameters"]["fileSystemTypeVersion"] == "2.12"
 
 
 def test_a_class_takes_one_subnet_given_directly(
@@ -154,8 +151,8 @@ def test_a_class_takes_one_subnet_given_directly(
 ) -> None:
     driver, cluster, _ = built
     subnet = cluster.vpc.private_subnets[1]
-    driver.add_storage_class(FsxLustreStorageClass(name="lustre-b", subnet=subnet))
-    assert driver.storage_classes["lustre-b"]["parameters"]["subnetId"] == subnet.subnet_id
+    driver.add_storage_class("LustreB", FsxLustreStorageClassOptions(name="lustre-b", subnet=subnet))
+    assert driver.storage_classes["lustre-b"].document["parameters"]["subnetId"] == subnet.subnet_id
 
 
 @pytest.mark.parametrize(
@@ -170,40 +167,75 @@ def test_a_lustre_class_without_exactly_one_subnet_is_refused(
 ) -> None:
     with pytest.raises(
         ValueError,
-        match=rf"FsxLustreCsiDriver 'Storage/Lustre': storage_class.subnet='a selection matching {count} "
-        r"subnets' is invalid: exactly one subnet",
+        match=rf"FsxLustreStorageClass 'Storage/Lustre/Bad{count}': options.subnet='a selection matching "
+        rf"{count} subnets' is invalid: exactly one subnet",
     ):
-        driver.add_storage_class(FsxLustreStorageClass(name=f"bad-{count}", subnet=selection))
+        driver.add_storage_class(
+            f"Bad{count}", FsxLustreStorageClassOptions(name=f"bad-{count}", subnet=selection)
+        )
+
+
+SCRATCH_1, SCRATCH_2 = fsx.LustreDeploymentType.SCRATCH_1, fsx.LustreDeploymentType.SCRATCH_2
+PERSISTENT_1, PERSISTENT_2 = fsx.LustreDeploymentType.PERSISTENT_1, fsx.LustreDeploymentType.PERSISTENT_2
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         (
-            {"deployment_type": "SCRATCH_2", "per_unit_storage_throughput": 125},
-            r"per_unit_storage_throughput=125 is invalid: not set: SCRATCH_2 has no per-unit throughput",
+            {"deployment_type": SCRATCH_2, "per_unit_storage_throughput": 125},
+            r"options.per_unit_storage_throughput=125 is invalid: not set: SCRATCH_2 has no per-unit "
+            r"throughput",
         ),
         (
-            {"deployment_type": "PERSISTENT_2", "per_unit_storage_throughput": 200},
-            r"per_unit_storage_throughput=200 is invalid: for PERSISTENT_2 one of \[125, 250, 500, 1000\]",
+            {"deployment_type": PERSISTENT_2, "per_unit_storage_throughput": 200},
+            r"options.per_unit_storage_throughput=200 is invalid: for PERSISTENT_2 one of "
+            r"\[125, 250, 500, 1000\]",
         ),
         (
-            {"deployment_type": "PERSISTENT_1", "per_unit_storage_throughput": 125},
-            r"per_unit_storage_throughput=125 is invalid: for PERSISTENT_1 one of \[50, 100, 200\]",
+            {"deployment_type": PERSISTENT_1, "per_unit_storage_throughput": 125},
+            r"options.per_unit_storage_throughput=125 is invalid: for PERSISTENT_1 one of \[50, 100, 200\]",
         ),
-        ({"deployment_type": "PERSISTENT_3"}, r"deployment_type='PERSISTENT_3' is invalid"),
-        ({"data_compression": "GZIP"}, r"data_compression='GZIP' is invalid: one of \['LZ4', 'NONE'\]"),
-        ({"name": "Lustre"}, r"name='Lustre' is invalid: a DNS-1123 subdomain"),
+        (
+            {"deployment_type": "PERSISTENT_2"},
+            r"options.deployment_type='PERSISTENT_2' is invalid: a member of fsx.LustreDeploymentType",
+        ),
+        (
+            {"data_compression": "LZ4"},
+            r"options.data_compression='LZ4' is invalid: a member of fsx.LustreDataCompressionType",
+        ),
+        ({"name": "Lustre"}, r"options.name='Lustre' is invalid: a DNS-1123 subdomain"),
+        ({"flock": "true"}, r"options.flock='true' is invalid: expected bool, got a str"),
+        (
+            {"file_system_type_version": "2.10"},
+            r"options.file_system_type_version='2.10' is invalid: for PERSISTENT_2 one of \['2.12', '2.15'\]",
+        ),
+        (
+            {"deployment_type": SCRATCH_2, "file_system_type_version": 2.15},
+            r"options.file_system_type_version=2.15 is invalid: for SCRATCH_2 one of",
+        ),
+        (
+            {"subnet": "subnet-0123"},
+            r"options.subnet='subnet-0123' is invalid: expected aws_ec2.ISubnet, got a str",
+        ),
+        (
+            {"encryption_key": "alias/fsx"},
+            r"options.encryption_key='alias/fsx' is invalid: expected aws_kms.IKey",
+        ),
     ],
 )
-def test_bad_lustre_storage_class_options_are_refused(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        FsxLustreStorageClass(**{"name": "lustre", **kwargs})
+def test_bad_lustre_storage_class_options_are_refused(
+    driver: FsxLustreCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"FsxLustreStorageClass 'Storage/Lustre/Bad': " + message):
+        driver.add_storage_class("Bad", FsxLustreStorageClassOptions(**{"name": "lustre", **kwargs}))
 
 
 def test_a_kms_key_on_a_scratch_class_is_refused(driver: FsxLustreCsiDriver) -> None:
     key = kms.Key.from_key_arn(driver, "Imported", "arn:aws:kms:eu-west-1:111111111111:key/abc")
     with pytest.raises(
-        ValueError, match=r"kms_key=.* is invalid: not set: SCRATCH_1 file systems use the FSx"
+        ValueError, match=r"options.encryption_key=.* is invalid: not set: SCRATCH_1 file systems use the FSx"
     ):
-        FsxLustreStorageClass(name="s", deployment_type="SCRATCH_1", kms_key=key)
+        driver.add_storage_class(
+            "Scratch1", FsxLustreStorageClassOptions(name="s", deployment_type=SCRATCH_1, encryption_key=key)
+        )

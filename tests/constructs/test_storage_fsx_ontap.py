@@ -5,34 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Environment, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
 from cdk_containers.constructs.eks import EksCluster, ManagedNodeGroupOptions
-from cdk_containers.constructs.storage import FsxOntapCsiDriver, OntapStorageClass
+from cdk_containers.constructs.storage import (
+    FsxOntapCsiDriver,
+    OntapDeploymentType,
+    OntapProvisioningType,
+    OntapStorageClassOptions,
+)
 from tests.conftest import make_app
 from tests.constructs.test_storage_common import logical_id, security_group_rules, storage_stack
+from tests.support import resources_of_type
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]:
+def driver() -> FsxOntapCsiDriver:
     stack, cluster = storage_stack()
     key = kms.Key(stack, "OntapKey", enable_key_rotation=True)
-    driver = FsxOntapCsiDriver(stack, "Ontap", cluster=cluster, kms_key=key, storage_capacity_gib=2048)
-    driver.add_storage_class(OntapStorageClass(name="ontap-nas"))
-    return driver, cluster, Template.from_stack(stack).to_json()
+    ontap = FsxOntapCsiDriver(stack, "Ontap", cluster=cluster, encryption_key=key, storage_capacity_gib=2048)
+    ontap.add_storage_class("OntapNas", OntapStorageClassOptions(name="ontap-nas"))
+    return ontap
 
 
 @pytest.fixture(scope="module")
-def template(built: tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]) -> dict[str, Any]:
-    return built[2]
-
-
-@pytest.fixture(scope="module")
-def driver(built: tuple[FsxOntapCsiDriver, EksCluster, dict[str, Any]]) -> FsxOntapCsiDriver:
-    return built[0]
+def template(driver: FsxOntapCsiDriver) -> dict[str, Any]:
+    return Template.from_stack(Stack.of(driver)).to_json()
 
 
 def _resource(template: dict[str, Any], resource_type: str, fragment: str) -> dict[str, Any]:
@@ -40,22 +41,10 @@ def _resource(template: dict[str, Any], resource_type: str, fragment: str) -> di
     return resource
 
 
-def test_the_trident_add_on_exists_and_depends_on_the_node_group_and_its_pod_identity(
-    template: dict[str, Any],
-) -> None:
-    addon = _resource(template, "AWS::EKS::Addon", "NetappTridentOperatorAddon")
-    assert addon["Properties"]["AddonName"] == "netapp_trident-operator"
-    assert logical_id(template, "AWS::EKS::Nodegroup", "Nodes") in addon["DependsOn"]
-    assert logical_id(template, "AWS::EKS::PodIdentityAssociation", "TridentController") in addon["DependsOn"]
-
-
 def test_trident_s_service_account_gets_a_customer_managed_policy_through_pod_identity(
     template: dict[str, Any],
 ) -> None:
     role_id = logical_id(template, "AWS::IAM::Role", "Ontap/TridentRole")
-    association = _resource(template, "AWS::EKS::PodIdentityAssociation", "TridentController")["Properties"]
-    assert (association["Namespace"], association["ServiceAccount"]) == ("trident", "trident-controller")
-    assert association["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
     assert "ManagedPolicyArns" not in template["Resources"][role_id]["Properties"]
     policy = _resource(template, "AWS::IAM::ManagedPolicy", "Ontap/TridentPolicy")["Properties"]
     assert policy["Roles"] == [{"Ref": role_id}]
@@ -151,6 +140,23 @@ def test_the_trident_backend_names_the_svm_file_system_and_secret(driver: FsxOnt
     assert "password" not in str(spec).lower().replace("credentials", "")
 
 
+def test_the_trident_backend_waits_until_the_operator_s_crd_is_established(template: dict[str, Any]) -> None:
+    backend = next(
+        r
+        for r in resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").values()
+        if "TridentBackendConfig" in str(r["Properties"])
+    )
+    wait_id = logical_id(template, "Custom::AWSCDK-EKS-KubernetesObjectValue", "Ontap/BackendCrd")
+    assert wait_id in backend["DependsOn"]
+    wait = template["Resources"][wait_id]
+    assert wait["Properties"]["ObjectType"] == "customresourcedefinition"
+    assert wait["Properties"]["ObjectName"] == "tridentbackendconfigs.trident.netapp.io"
+    assert wait["Properties"]["JsonPath"] == '.status.conditions[?(@.reason=="InitialNamesAccepted")].status'
+    assert wait["Properties"]["TimeoutSeconds"] == 600
+    # The wait starts only once the operator (the add-on) and the SVM exist.
+    assert logical_id(template, "AWS::EKS::Addon", "NetappTridentOperatorAddon") in wait["DependsOn"]
+
+
 def test_the_trident_backend_is_applied_after_the_add_on_and_the_svm(template: dict[str, Any]) -> None:
     backend = next(
         r
@@ -163,7 +169,7 @@ def test_the_trident_backend_is_applied_after_the_add_on_and_the_svm(template: d
 
 
 def test_the_storage_class_uses_trident_on_this_backend(driver: FsxOntapCsiDriver) -> None:
-    manifest = driver.storage_classes["ontap-nas"]
+    manifest = driver.storage_classes["ontap-nas"].document
     assert manifest["provisioner"] == "csi.trident.netapp.io"
     assert manifest["parameters"] == {
         "backendType": "ontap-nas",
@@ -196,13 +202,26 @@ def spare_cluster() -> EksCluster:
             r"throughput_capacity=100 is invalid: for MULTI_AZ_1 one of \[128, 256, 512, 1024, 2048, 4096\]",
         ),
         (
-            {"deployment_type": "MULTI_AZ_2", "throughput_capacity": 128},
+            {"deployment_type": OntapDeploymentType.MULTI_AZ_2, "throughput_capacity": 128},
             r"throughput_capacity=128 is invalid: for MULTI_AZ_2 one of \[384, 768, 1536, 3072, 6144\]",
         ),
-        ({"deployment_type": "MULTI_AZ_3"}, r"deployment_type='MULTI_AZ_3' is invalid"),
-        ({"automatic_backup_retention_days": 91}, r"automatic_backup_retention_days=91 is invalid"),
+        (
+            {"deployment_type": "MULTI_AZ_1"},
+            r"deployment_type='MULTI_AZ_1' is invalid: a member of OntapDeploymentType",
+        ),
+        (
+            {"automatic_backup_retention": Duration.days(91)},
+            r"automatic_backup_retention='Duration.days\(91\)' is invalid: whole days from 0 \(off\) to 90",
+        ),
+        (
+            {"automatic_backup_retention": Duration.hours(36)},
+            r"automatic_backup_retention='Duration.days\(1.5\)' is invalid: whole days",
+        ),
+        ({"automatic_backup_retention": 7}, r"automatic_backup_retention=7 is invalid: a Duration"),
         ({"backend_name": "Fsx_Backend"}, r"backend_name='Fsx_Backend' is invalid: a DNS-1123 subdomain"),
         ({"svm_name": "my-svm"}, r"svm_name='my-svm' is invalid: 1 to 47 letters, digits and underscores"),
+        ({"svm_name": None}, r"svm_name=None is invalid: a value is required"),
+        ({"encryption_key": "alias/fsx"}, r"encryption_key='alias/fsx' is invalid: expected aws_kms.IKey"),
     ],
 )
 def test_bad_ontap_arguments_are_refused(
@@ -217,7 +236,7 @@ def test_a_single_az_2_file_system_sets_throughput_per_ha_pair(spare_cluster: Ek
         spare_cluster.node.scope,
         "SingleAz2",
         cluster=spare_cluster,
-        deployment_type="SINGLE_AZ_2",
+        deployment_type=OntapDeploymentType.SINGLE_AZ_2,
         throughput_capacity=1536,
         backend_name="single-az",
     )
@@ -228,9 +247,42 @@ def test_a_single_az_2_file_system_sets_throughput_per_ha_pair(spare_cluster: Ek
     assert len(driver.file_system.subnet_ids) == 1
 
 
-def test_bad_ontap_storage_class_options_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"OntapStorageClass 'ontap': provisioning_type='fat' is invalid"):
-        OntapStorageClass(name="ontap", provisioning_type="fat")
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"provisioning_type": "thin"},
+            r"options.provisioning_type='thin' is invalid: a member of OntapProvisioningType",
+        ),
+        (
+            {"mount_options": "nfsvers=4.1"},
+            r"options.mount_options='nfsvers=4.1' is invalid: expected a list of str, got a single string; "
+            r"wrap it in a list: \['nfsvers=4.1'\]",
+        ),
+        (
+            {"mount_options": ["nfsvers=4.1,hard"]},
+            r"options.mount_options\[0\]='nfsvers=4.1,hard' is invalid: one NFS",
+        ),
+        ({"mount_options": [4]}, r"options.mount_options\[0\]=4 is invalid: expected str, got an int"),
+        ({"snapshots": "no"}, r"options.snapshots='no' is invalid: expected bool, got a str"),
+    ],
+)
+def test_bad_ontap_storage_class_options_are_refused(
+    driver: FsxOntapCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"OntapStorageClass 'Storage/Ontap/Bad': " + message):
+        driver.add_storage_class("Bad", OntapStorageClassOptions(name="bad", **kwargs))
+
+
+def test_a_thick_class_with_mount_options_renders_them_as_a_list(driver: FsxOntapCsiDriver) -> None:
+    added = driver.add_storage_class(
+        "Thick",
+        OntapStorageClassOptions(
+            name="ontap-thick", provisioning_type=OntapProvisioningType.THICK, mount_options=["nfsvers=4.1"]
+        ),
+    )
+    assert added.document["mountOptions"] == ["nfsvers=4.1"]
+    assert added.document["parameters"]["provisioningType"] == "thick"
 
 
 def test_multi_az_routes_its_endpoints_in_every_node_subnet_s_route_table() -> None:

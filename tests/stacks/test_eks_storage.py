@@ -1,4 +1,8 @@
-"""The storage part of EksClusterStack: four CSI drivers, one StorageClass each."""
+"""The storage part of EksClusterStack: four CSI drivers, one StorageClass each.
+
+The stack's snapshot (tests/stacks/test_eks_cluster.py) covers the storage part too; these are
+the fine-grained assertions.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from typing import Any
 import pytest
 
 from cdk_containers.testing import SynthResult
+from tests.conftest import REPO_ROOT
 from tests.constructs.test_storage_common import logical_id, security_group_rules
+from tests.support import kubernetes_objects, resources_of_type
 
 #: add-on name -> (namespace, service account, construct id of the association)
 DRIVERS = {
@@ -24,63 +30,18 @@ def template(example_synth: SynthResult) -> dict[str, Any]:
     return example_synth.template_json("EksClusterStack")
 
 
-def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
-
-
-def _kubernetes_manifests(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Kubernetes resources whose manifest is plain JSON, parsed; by logical id."""
-    found = {}
-    for key, resource in _of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").items():
-        manifest = resource["Properties"]["Manifest"]
-        if isinstance(manifest, str):
-            found[key] = json.loads(manifest)[0]
-        else:  # joined with tokens: keep the literal parts only, enough to find kinds and names
-            parts = manifest["Fn::Join"][1]
-            found[key] = {"_joined": "".join(p if isinstance(p, str) else json.dumps(p) for p in parts)}
-    return found
-
-
-def storage_part(template: dict[str, Any]) -> dict[str, Any]:
-    """The storage resources of the stack: everything under ``Storage/``, the four add-ons, their
-    Pod Identity associations and the Kubernetes objects the drivers add to the cluster."""
-    associations = {construct_id for _, _, construct_id in DRIVERS.values()}
-    storage_manifests = ("StorageClass", "EfsVolume", "TridentBackend")
-    selected = {}
-    for key, resource in template["Resources"].items():
-        if (
-            key.startswith("Storage")
-            or (resource["Type"] == "AWS::EKS::Addon" and resource["Properties"]["AddonName"] in DRIVERS)
-            or (
-                resource["Type"] == "AWS::EKS::PodIdentityAssociation" and any(a in key for a in associations)
-            )
-            or (
-                resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
-                and any(key.startswith(f"Eks{m}") for m in storage_manifests)
-            )
-        ):
-            selected[key] = resource
-    return {"Resources": selected}
-
-
-def test_the_storage_part_of_the_stack_matches_its_snapshot(
-    template: dict[str, Any], cdk_snapshot: Any
-) -> None:
-    assert storage_part(template) == cdk_snapshot
-
-
 @pytest.mark.parametrize("addon_name", sorted(DRIVERS))
 def test_each_driver_add_on_depends_on_every_node_group_and_its_pod_identity(
     template: dict[str, Any], addon_name: str
 ) -> None:
     addon_id, addon = next(
         (k, v)
-        for k, v in _of_type(template, "AWS::EKS::Addon").items()
+        for k, v in resources_of_type(template, "AWS::EKS::Addon").items()
         if v["Properties"]["AddonName"] == addon_name
     )
     depends_on = set(addon["DependsOn"])
-    node_groups = set(_of_type(template, "AWS::EKS::Nodegroup")) | set(
-        _of_type(template, "AWS::AutoScaling::AutoScalingGroup")
+    node_groups = set(resources_of_type(template, "AWS::EKS::Nodegroup")) | set(
+        resources_of_type(template, "AWS::AutoScaling::AutoScalingGroup")
     )
     assert node_groups, "the example has node groups"
     assert node_groups <= depends_on, f"{addon_id} does not wait for {node_groups - depends_on}"
@@ -95,7 +56,7 @@ def test_each_driver_add_on_waits_for_its_controller_role_and_every_policy_of_it
     # The controller calls AWS as soon as it starts: a policy attached after the add-on
     # is created would refuse its first calls.
     _, _, construct_id = DRIVERS[addon_name]
-    addons = _of_type(template, "AWS::EKS::Addon").values()
+    addons = resources_of_type(template, "AWS::EKS::Addon").values()
     addon = next(v for v in addons if v["Properties"]["AddonName"] == addon_name)
     association = template["Resources"][
         logical_id(template, "AWS::EKS::PodIdentityAssociation", construct_id)
@@ -221,25 +182,72 @@ def test_no_password_is_in_the_template_in_plain_text(template: dict[str, Any]) 
         assert value["Fn::Join"][1][0] == "{{resolve:secretsmanager:"
 
 
-def test_storage_security_groups_admit_exactly_the_protocol_ports_from_the_cluster(
+def ports_table() -> dict[str, set[tuple[str, int, int, str]]]:
+    """The ports table of docs/storage.md: security group -> {(protocol, from, to, peer)}."""
+    text = (REPO_ROOT / "docs" / "storage.md").read_text(encoding="utf-8")
+    rows = text.split("<!-- ports-table:", 1)[1].split("\n\n", 1)[0].splitlines()[3:]
+    table: dict[str, set[tuple[str, int, int, str]]] = {}
+    for row in rows:
+        _, group, protocols, ports, peers = (cell.strip().strip("`") for cell in row.strip("|").split("|"))
+        rules = table.setdefault(group, set())
+        if ports == "none":
+            continue
+        for protocol in protocols.split(", "):
+            for port in ports.split(", "):
+                low, _, high = port.partition("-")
+                for peer in peers.split(", "):
+                    rules.add((protocol, int(low), int(high or low), peer.strip("`")))
+    return table
+
+
+def test_the_ports_table_of_the_storage_page_is_what_the_security_groups_admit(
     template: dict[str, Any],
 ) -> None:
-    efs = logical_id(template, "AWS::EC2::SecurityGroup", "StorageEfsSecurityGroup")
-    assert security_group_rules(template, efs) == {("tcp", 2049, 2049, "cluster")}
+    table = ports_table()
+    assert set(table) == {
+        "Efs/SecurityGroup",
+        "Lustre/SecurityGroup",
+        "Ontap/SecurityGroup",
+        "the cluster security group",
+    }
+    for group in ("Efs/SecurityGroup", "Lustre/SecurityGroup", "Ontap/SecurityGroup"):
+        group_id = logical_id(template, "AWS::EC2::SecurityGroup", f"Storage{group}")
+        assert security_group_rules(template, group_id) == table[group], group
+    lustre = logical_id(template, "AWS::EC2::SecurityGroup", "StorageLustreSecurityGroup")
+    back = {
+        (
+            r["Properties"]["IpProtocol"],
+            r["Properties"]["FromPort"],
+            r["Properties"]["ToPort"],
+            "Lustre/SecurityGroup",
+        )
+        for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"].get("SourceSecurityGroupId") == {"Fn::GetAtt": [lustre, "GroupId"]}
+        and r["Properties"]["GroupId"]["Fn::GetAtt"][1] == "ClusterSecurityGroupId"
+    }
+    assert back == table["the cluster security group"]
+
+
+def test_no_storage_security_group_opens_anything_outbound_but_lustre_to_itself_and_the_nodes(
+    template: dict[str, Any],
+) -> None:
+    placeholder = {("icmp", 252, 86, "255.255.255.255/32")}  # CDK's rule for "no egress"
+    for group in ("StorageEfsSecurityGroup", "StorageOntapSecurityGroup"):
+        assert (
+            security_group_rules(
+                template, logical_id(template, "AWS::EC2::SecurityGroup", group), egress=True
+            )
+            == placeholder
+        )
     lustre = logical_id(template, "AWS::EC2::SecurityGroup", "StorageLustreSecurityGroup")
     lnet = {("tcp", 988, 988), ("tcp", 1018, 1023)}
-    assert security_group_rules(template, lustre) == {
-        (*p, peer) for p in lnet for peer in ("cluster", "self")
+    assert security_group_rules(template, lustre, egress=True) == {
+        (*ports, peer) for ports in lnet for peer in ("cluster", "self")
     }
-    ontap = logical_id(template, "AWS::EC2::SecurityGroup", "StorageOntapSecurityGroup")
-    nfs = {
-        (proto, port, port, "cluster") for port in (111, 635, 2049, 4045, 4046) for proto in ("tcp", "udp")
-    }
-    assert security_group_rules(template, ontap) == {*nfs, ("tcp", 443, 443, "cluster")}
 
 
 def test_efs_has_a_mount_target_in_each_node_subnet(template: dict[str, Any]) -> None:
-    targets = _of_type(template, "AWS::EFS::MountTarget")
+    targets = resources_of_type(template, "AWS::EFS::MountTarget")
     assert len(targets) == 2
     assert len({json.dumps(t["Properties"]["SubnetId"], sort_keys=True) for t in targets.values()}) == 2
 
@@ -247,7 +255,7 @@ def test_efs_has_a_mount_target_in_each_node_subnet(template: dict[str, Any]) ->
 def test_one_storage_class_per_driver_plus_the_trident_backend_and_a_static_efs_volume(
     template: dict[str, Any],
 ) -> None:
-    rendered = [json.dumps(m) for m in _kubernetes_manifests(template).values()]
+    rendered = [json.dumps(m) for _, m in kubernetes_objects(template)]
     for provisioner in ("ebs.csi.aws.com", "efs.csi.aws.com", "fsx.csi.aws.com", "csi.trident.netapp.io"):
         classes = [m for m in rendered if "StorageClass" in m and provisioner in m]
         assert len(classes) == 1, provisioner
@@ -256,9 +264,26 @@ def test_one_storage_class_per_driver_plus_the_trident_backend_and_a_static_efs_
 
 
 def test_the_ebs_default_class_is_the_cluster_default(template: dict[str, Any]) -> None:
-    plain = [m for m in _kubernetes_manifests(template).values() if m.get("kind") == "StorageClass"]
+    plain = [m for _, m in kubernetes_objects(template) if m["kind"] == "StorageClass"]
     gp3 = next(m for m in plain if m["metadata"]["name"] == "gp3")
     assert gp3["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert gp3["parameters"] == {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
     defaults = [m for m in plain if m["metadata"].get("annotations")]
     assert len(defaults) == 1
+
+
+def test_the_persistent_2_lustre_class_asks_for_lustre_2_15(template: dict[str, Any]) -> None:
+    # Issue 11 item 9: without it FSx creates PERSISTENT_2 file systems with Lustre 2.12.
+    (lustre,) = [m for _, m in kubernetes_objects(template) if m.get("provisioner") == "fsx.csi.aws.com"]
+    assert lustre["parameters"]["deploymentType"] == "PERSISTENT_2"
+    assert lustre["parameters"]["fileSystemTypeVersion"] == "2.15"
+
+
+def test_the_trident_backend_calls_the_fsx_api_in_the_stack_s_region(template: dict[str, Any]) -> None:
+    # Issue 11 item 9: Trident's aws.apiRegion, the Region of the file system's FSx API.
+    (backend_id,) = [k for k, m in kubernetes_objects(template) if m["kind"] == "TridentBackendConfig"]
+    parts = template["Resources"][backend_id]["Properties"]["Manifest"]["Fn::Join"][1]
+    index = next(
+        i for i, part in enumerate(parts) if isinstance(part, str) and part.endswith('"apiRegion":"')
+    )
+    assert parts[index + 1] == {"Ref": "AWS::Region"}

@@ -48,6 +48,16 @@ class KubernetesObjects(Construct):
             self._kubectl_handler = self._create_kubectl_handler()
         return self._kubectl_handler
 
+    @property
+    def kubectl_cluster(self) -> eks.ICluster:
+        """The `aws_eks_v2.ICluster` view whose kubectl provider applies this cluster's objects.
+
+        Creates the kubectl handler on first use (2 Lambda functions in the node subnets). Give
+        it to aws-cdk-lib constructs that need the handler, such as `KubernetesObjectValue` or
+        `CrdEstablished`.
+        """
+        return self._kubectl().cluster
+
     def add_manifest(self, construct_id: str, *manifests: Mapping[str, Any]) -> eks.KubernetesManifest:
         """Apply Kubernetes manifests with the kubectl handler (created on first use).
 
