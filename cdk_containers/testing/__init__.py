@@ -13,7 +13,9 @@ for its own tests:
   and ``BootstrapVersion``;
 * :func:`cfn_lint` runs cfn-lint on a template;
 * :func:`cdk_json_context` reads the feature flags of a ``cdk.json`` so test
-  apps synthesize exactly what ``cdk synth`` does.
+  apps synthesize exactly what ``cdk synth`` does;
+* :func:`cli_context` is the whole context the CDK CLI would pass, so ``python app.py``
+  and ``cdk synth`` give byte-identical templates.
 """
 
 from cdk_containers.testing._checks import CfnLintFinding, cfn_lint
@@ -23,6 +25,7 @@ from cdk_containers.testing._synth import (
     SynthResult,
     Violation,
     cdk_json_context,
+    cli_context,
     synthesize,
 )
 
@@ -34,6 +37,7 @@ __all__ = [
     "Violation",
     "cdk_json_context",
     "cfn_lint",
+    "cli_context",
     "mask_template",
     "synthesize",
 ]
