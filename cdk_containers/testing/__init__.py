@@ -18,6 +18,8 @@ for its own tests:
   and ``cdk synth`` give byte-identical templates.
 """
 
+from typing import TYPE_CHECKING
+
 from cdk_containers.testing._checks import CfnLintFinding, cfn_lint
 from cdk_containers.testing._mask import mask_template
 from cdk_containers.testing._synth import (
@@ -28,6 +30,9 @@ from cdk_containers.testing._synth import (
     cli_context,
     synthesize,
 )
+
+if TYPE_CHECKING:
+    from cdk_containers.testing._snapshot import CdkTemplateSnapshotExtension
 
 __all__ = [
     "Acknowledgement",
