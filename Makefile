@@ -1,39 +1,65 @@
 # Entry points. Each target sets up what it needs (idempotently) and then runs.
-#   make synth   set up, then synthesize the example app into cdk.out/
-#   make test    set up, then lint, type-check, run the whole test suite and build the docs strictly
-#   make docs    regenerate the diagrams and generated pages, then build the site into site/
+#   make synth        set up the app's dependencies only, then synthesize the example app into cdk.out/
+#   make unit         the everyday unit suite (pytest -m "not integration"); PYTEST_ARGS narrows it
+#   make test         what CI runs: lint, type-check, the whole suite (integration tests too), the
+#                     unit suite against the lowest declared aws-cdk-lib, and a strict docs build
+#   make docs         regenerate the diagrams and generated pages, then build the site into site/
 #   make diff / make deploy   the pinned CDK CLI against your AWS account
-# A fresh machine needs Python 3.11+ and npm; the pinned Node.js 22 and CDK CLI
-# come from package.json, so the Node.js on PATH is never used for synthesis.
+# A fresh machine needs Python 3.11+ (with venv: Debian/Ubuntu's python3-venv) and npm; the pinned
+# Node.js 22 and CDK CLI come from package.json, so the Node.js on PATH is never used for synthesis.
+# Python packages are installed at the exact versions of constraints/dev.txt.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOWEST := .venv-lowest
+CONSTRAINTS := constraints/dev.txt
 NODE_BIN := $(CURDIR)/node_modules/.bin
 # The pinned Node.js first on PATH: jsii (the bridge from Python to aws-cdk-lib)
 # and the CDK CLI both run on it, so neither prints Node 20's end-of-life banner.
 export PATH := $(NODE_BIN):$(CURDIR)/$(BIN):$(PATH)
 CDK := $(NODE_BIN)/cdk
+PIP_QUIET := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 CDK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup synth test lint typecheck unit docs docs-build docs-shots bench diff deploy clean
+.PHONY: setup setup-app synth synth-pipeline test test-lowest lint typecheck unit test-all docs docs-build docs-shots bench diff deploy clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.dev node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# What synthesis needs and nothing more: the package with its EKS and App Runner extras, and the
+# cdk-nag pack that app.py runs (no test, lint or docs tools).
+setup-app: $(VENV)/.app node_modules/.installed
+
+# Checks the interpreter before anything is installed, and says what to do when venv fails.
+define make_venv
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "cdk-containers needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Run make with a newer one, e.g. make $(MAKECMDGOALS) PYTHON=python3.12"; exit 1; }
+	@$(1)/bin/python -m pip --version >/dev/null 2>&1 || { rm -rf $(1); $(PYTHON) -m venv $(1) || { rm -rf $(1); \
+	  echo; echo "'$(PYTHON) -m venv' failed, so $(1)/ was not created."; \
+	  echo "On Debian/Ubuntu, venv needs the python3-venv package: sudo apt-get install python3-venv"; \
+	  echo "(or python3.X-venv for your version), then run make again."; exit 1; }; }
+	$(1)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
+endef
+
+$(VENV)/.app: pyproject.toml $(CONSTRAINTS)
+	$(call make_venv,$(VENV))
+	$(BIN)/python -m pip install $(PIP_QUIET) -c $(CONSTRAINTS) -e '.[eks,apprunner]' cdk-nag
 	touch $@
+
+$(VENV)/.dev: pyproject.toml $(CONSTRAINTS)
+	$(call make_venv,$(VENV))
+	$(BIN)/python -m pip install $(PIP_QUIET) -c $(CONSTRAINTS) -e '.[dev]'
+	touch $@ $(VENV)/.app
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-synth: setup
+synth: setup-app
 	$(CDK) synth --quiet --output cdk.out $(CDK_ARGS)
 	@echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
@@ -51,10 +77,27 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The everyday run: everything except the tests that build wheels, make virtual environments or
+# start the CDK CLI (marked integration).
 unit: setup
+	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+
+# The whole suite, integration tests included.
+test-all: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit docs-build
+# The unit suite on the lowest aws-cdk-lib that pyproject.toml declares (constraints/lowest.txt),
+# in its own virtual environment, so the declared range is tested at both ends. Snapshot and
+# generated-docs comparisons are skipped there: they record the templates of the pinned release.
+$(LOWEST)/.installed: pyproject.toml constraints/lowest.txt
+	$(call make_venv,$(LOWEST))
+	$(LOWEST)/bin/python -m pip install $(PIP_QUIET) -c constraints/lowest.txt -e '.[eks,apprunner,testing]' kubernetes-validate
+	touch $@
+
+test-lowest: $(LOWEST)/.installed node_modules/.installed
+	CDK_CONTAINERS_LOWEST=1 $(LOWEST)/bin/python -m pytest -m "not integration" -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck test-all test-lowest docs-build
 
 # Regenerate the docs that come from the example app (diagram models and pictures, stack pages,
 # the acknowledgements table), then build the site into site/. Drawing needs Graphviz's `dot`.
@@ -73,10 +116,10 @@ docs-build: setup
 docs-shots: docs-build
 	$(BIN)/python -m scripts.docs_shots
 
-diff: setup
+diff: setup-app
 	$(CDK) diff $(CDK_ARGS)
 
-deploy: setup
+deploy: setup-app
 	$(CDK) deploy --all $(CDK_ARGS)
 
 # Synthesis speed, test-suite speed and template economy: prints a table, writes docs/performance.md.

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""The example application: ``make synth`` (or ``npx cdk synth``) runs this file.
+"""The example application: `make synth` (or `npx cdk synth`) runs this file.
 
-The AwsSolutions cdk-nag pack runs as a validation plugin, so synthesis fails
-on any finding that is not acknowledged with a reason. ``-c stacks=A,B`` builds
-only those example stacks (and the stacks they reference).
+The AwsSolutions cdk-nag pack runs as a validation plugin, so synthesis fails on any
+finding that is not acknowledged with a reason. `-c stacks=A,B` builds only those example
+stacks (and the stacks they reference).
+
+`python app.py` gives the same templates as `cdk synth`, byte for byte: `cli_context()`
+is the context the CLI would pass (cdk.json's feature flags, cdk.context.json, the CLI's
+own settings), and it is empty when the CLI started the app and passed it already.
 """
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_containers.example_app import build_example_app
+from cdk_containers.testing import cli_context
 
-app = App()
+app = App(context=cli_context())
 only = app.node.try_get_context("stacks")
 build_example_app(app, only=str(only).split(",") if only else None)
 Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -1,21 +1,39 @@
 """cdk-containers: secure-by-default AWS CDK constructs for ECR, EKS and App Runner.
 
-The public API is re-exported here and from :mod:`cdk_containers.constructs`
-(constructs) and :mod:`cdk_containers.stacks` (example stacks). Modules whose
-names start with an underscore are private.
+The public API is re-exported here and from `cdk_containers.constructs` (constructs) and
+`cdk_containers.stacks` (example stacks). Modules whose names start with an underscore are
+private. The root offers exactly what `cdk_containers.constructs` offers (its `__all__`, which
+joins the families' lists), and resolves each name on first use, so importing the package
+loads no optional dependency.
 """
 
+from __future__ import annotations
+
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+from cdk_containers import constructs as _constructs
+
+if TYPE_CHECKING:
+    from cdk_containers.constructs import *  # noqa: F403
+    from cdk_containers.constructs.app_runner import *  # noqa: F403
 
 try:
     __version__ = version("cdk-containers")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-# The package root offers exactly what cdk_containers.constructs offers, so a name
-# is added to one list only (cdk_containers/constructs/__init__.py).
-from cdk_containers import constructs as _constructs
-from cdk_containers.constructs import *  # noqa: F403
-
 __all__ = ["__version__"]
 __all__ += _constructs.__all__
+
+
+def __getattr__(name: str) -> object:
+    if name not in _constructs.__all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(_constructs, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,19 @@ def _example_app() -> tuple[App, dict[str, Stack]]:
 
 def example_stack_names() -> list[str]:
     return sorted(_example_app()[1])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # make test-lowest runs the unit suite on the lowest aws-cdk-lib that pyproject.toml declares.
+    # A snapshot records the template of the pinned release (constraints/dev.txt), and a newer
+    # aws-cdk-lib legitimately renders some properties differently, so snapshots are compared
+    # on the pinned release only; every fine-grained assertion and gate runs on both.
+    if os.environ.get("CDK_CONTAINERS_LOWEST") != "1":
+        return
+    skip = pytest.mark.skip(reason="snapshots record the templates of the pinned aws-cdk-lib")
+    for item in items:
+        if {"snapshot", "cdk_snapshot"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

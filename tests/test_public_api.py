@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,51 @@ def test_the_constructs_library_is_not_shadowed_by_a_folder_of_this_repository()
     assert hasattr(constructs, "Construct")
     assert not (repo_root / "constructs" / "__init__.py").exists()
     assert not (repo_root / "stacks" / "__init__.py").exists()
+
+
+#: Optional dependencies (extras) that importing the package must not load.
+OPTIONAL_MODULES = ("aws_cdk.aws_apprunner_alpha", "aws_cdk.lambda_layer_kubectl_v", "cdk_nag")
+
+
+def test_importing_the_constructs_loads_no_optional_dependency() -> None:
+    code = (
+        "import json, sys\n"
+        "import cdk_containers, cdk_containers.constructs\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(result.stdout)
+    assert "cdk_containers.constructs.ecr" in loaded
+    assert [m for m in loaded if m.startswith(OPTIONAL_MODULES)] == []
+
+
+def test_the_constructs_export_list_joins_the_families_lists() -> None:
+    constructs = importlib.import_module("cdk_containers.constructs")
+    families = ("ecr", "eks", "storage", "app_runner")
+    joined = [
+        name
+        for family in families
+        for name in importlib.import_module(f"cdk_containers.constructs.{family}").__all__
+    ]
+    assert sorted(constructs.__all__) == sorted(joined)
+    assert len(set(constructs.__all__)) == len(constructs.__all__)
+    assert cdk_containers.__all__ == ["__version__", *constructs.__all__]
+
+
+def test_a_name_of_a_lazily_imported_family_is_the_familys_own_object() -> None:
+    from cdk_containers.constructs.app_runner import AppRunnerService
+
+    assert cdk_containers.AppRunnerService is AppRunnerService
+    assert importlib.import_module("cdk_containers.constructs").AppRunnerService is AppRunnerService
+    with pytest.raises(AttributeError, match="no attribute 'NotAConstruct'"):
+        _ = cdk_containers.NotAConstruct  # type: ignore[attr-defined]
+
+
+def test_a_missing_kubectl_layer_names_the_extra_that_installs_it() -> None:
+    from aws_cdk import App, Stack
+
+    from cdk_containers.constructs.eks._versions import KubectlLayerSpec
+
+    missing = KubectlLayerSpec("aws_cdk.lambda_layer_kubectl_v99", "KubectlV99Layer")
+    with pytest.raises(ImportError, match=r"pip install 'cdk-containers\[eks\]'"):
+        missing.create(Stack(App(), "Stack"), "Layer")

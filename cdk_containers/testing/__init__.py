@@ -13,8 +13,12 @@ for its own tests:
   and ``BootstrapVersion``;
 * :func:`cfn_lint` runs cfn-lint on a template;
 * :func:`cdk_json_context` reads the feature flags of a ``cdk.json`` so test
-  apps synthesize exactly what ``cdk synth`` does.
+  apps synthesize exactly what ``cdk synth`` does;
+* :func:`cli_context` is the whole context the CDK CLI would pass, so ``python app.py``
+  and ``cdk synth`` give byte-identical templates.
 """
+
+from typing import TYPE_CHECKING
 
 from cdk_containers.testing._checks import CfnLintFinding, cfn_lint
 from cdk_containers.testing._mask import mask_template
@@ -23,8 +27,12 @@ from cdk_containers.testing._synth import (
     SynthResult,
     Violation,
     cdk_json_context,
+    cli_context,
     synthesize,
 )
+
+if TYPE_CHECKING:
+    from cdk_containers.testing._snapshot import CdkTemplateSnapshotExtension
 
 __all__ = [
     "Acknowledgement",
@@ -34,6 +42,7 @@ __all__ = [
     "Violation",
     "cdk_json_context",
     "cfn_lint",
+    "cli_context",
     "mask_template",
     "synthesize",
 ]

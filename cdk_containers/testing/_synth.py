@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, assertions
 
-__all__ = ["Acknowledgement", "SynthResult", "Violation", "cdk_json_context", "synthesize"]
+__all__ = ["Acknowledgement", "SynthResult", "Violation", "cdk_json_context", "cli_context", "synthesize"]
 
 
 def cdk_json_context(cdk_json: str | Path = "cdk.json") -> dict[str, Any]:
@@ -20,6 +21,50 @@ def cdk_json_context(cdk_json: str | Path = "cdk.json") -> dict[str, Any]:
     """
     with open(cdk_json, encoding="utf-8") as handle:
         context: dict[str, Any] = json.load(handle).get("context", {})
+    return context
+
+
+def cli_context(cdk_json: str | Path = "cdk.json") -> dict[str, Any]:
+    """The context `cdk synth` would pass to the app, or `{}` when the CLI already passed it.
+
+    The CDK CLI runs the app with the context of `cdk.json` and `cdk.context.json` (feature
+    flags, cached lookups) and its own settings (path and asset metadata, version reporting,
+    bundling) in the environment; `App()` reads them from there. `python app.py` run directly
+    gets none of it and synthesizes a different template. Pass this to the app,
+    `App(context=cli_context())`, and both ways give byte-identical templates.
+
+    Args:
+        cdk_json: Path of the app's `cdk.json`; `cdk.context.json` is read from the same folder.
+            Defaults to `cdk.json` in the working directory, where the CLI looks for it too.
+
+    Returns:
+        The context as the CLI builds it, or an empty dict when the CLI started the app (it
+        sets `CDK_CONTEXT_JSON` or `CDK_CONTEXT_FILE`).
+    """
+    if "CDK_CONTEXT_JSON" in os.environ or "CDK_CONTEXT_FILE" in os.environ:
+        return {}
+    cdk_json = Path(cdk_json)
+    with open(cdk_json, encoding="utf-8") as handle:
+        settings: dict[str, Any] = json.load(handle)
+    context: dict[str, Any] = dict(settings.get("context", {}))
+    cached = cdk_json.with_name("cdk.context.json")
+    if cached.exists():
+        context.update(json.loads(cached.read_text(encoding="utf-8")))
+    # What the CLI adds from its settings (aws-cdk CLI, `cdk.json` keys of the same names).
+    if settings.get("pathMetadata", True):
+        context["aws:cdk:enable-path-metadata"] = True
+    if settings.get("assetMetadata", True):
+        context["aws:cdk:enable-asset-metadata"] = True
+    if settings.get("versionReporting", True):
+        context["aws:cdk:version-reporting"] = True
+    else:
+        context["aws:cdk:disable-version-reporting"] = True
+    if not settings.get("staging", True):
+        context["aws:cdk:disable-asset-staging"] = True
+    context["aws:cdk:bundling-stacks"] = settings.get("bundlingStacks", ["**"])
+    # The CLI also sets @aws-cdk/core:failSynthOnValidationErrors to false, because it reports
+    # validation failures itself; run directly, the app keeps failing on them. It changes no
+    # template.
     return context
 
 

@@ -1,18 +1,20 @@
-"""The consumer path: build the wheel, install it outside the repository, use it.
+"""The consumer path: install the built wheel outside the repository and use it as a user does.
 
-One test walks the path a user takes, in order, so each step reuses the last:
+One test walks the path a user takes, in order, with as few fresh processes as the path allows
+(each one starts Python and the jsii bridge):
 
-1. build the wheel from a copy of the sources (no shared ``build/`` folder);
-2. check it ships ``py.typed`` and the ``pytest11`` entry point;
-3. make a fresh virtual environment in a temporary folder and install the wheel
-   with ``--no-deps``; the dependencies (aws-cdk-lib, ...) are made visible
-   through a ``.pth`` file pointing at a folder of links into this project's
-   virtual environment, leaving out this project's own editable install, so
-   the wheel's copy of ``cdk_containers`` is the only one there is (checked);
-4. synthesize the consumer app (``tests/consumer/project/app.py``);
-5. run ``mypy --strict`` on it, against the installed wheel;
-6. run the consumer's own pytest: record a snapshot with ``cdk_snapshot``,
-   pass against it, and fail once the snapshot is tampered with.
+1. the wheel (built once per session by `conftest.py`) ships `py.typed` and the `pytest11`
+   entry point, and nothing from `tests/`, `scripts/` or `docs/`;
+2. a fresh virtual environment in a temporary folder gets the wheel with `--no-deps`; the
+   dependencies (aws-cdk-lib, ...) are made visible through a `.pth` file pointing at a folder
+   of links into this project's virtual environment, leaving out this project's own editable
+   install, so the wheel's copy of `cdk_containers` is the only one there is;
+3. one synthesis: the consumer app (`tests/consumer/project/app.py`) runs, and the same process
+   reports which `cdk_containers` it imported (the wheel's, installed once);
+4. one `mypy --strict` over the app and its tests, against the installed wheel;
+5. one run of the consumer's own pytest, with `--snapshot-update`: it records a snapshot with
+   the `cdk_snapshot` fixture (found through the entry point), then compares: the recorded
+   snapshot matches the template and does not match a changed one.
 
 No network is used.
 """
@@ -29,16 +31,22 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.integration
 
 PROJECT = Path(__file__).resolve().parent / "project"
 #: Entries of this venv's site-packages that belong to the editable install of this project.
 OWN_ENTRIES = ("cdk_containers", "__editable__", "_cdk_containers", "__editable___cdk_containers")
-#: Printed by the fresh venv's Python: which cdk_containers it imports, and how many are installed.
-WHERE_IS_CDK_CONTAINERS = """
-import importlib.metadata as metadata, json, cdk_containers
+#: Runs the consumer's app.py after printing which cdk_containers it imports and how many are installed.
+SYNTH_AND_LOCATE = """
+import importlib.metadata as metadata, json, runpy, sys, cdk_containers
 copies = [str(d.locate_file("")) for d in metadata.distributions() if d.name == "cdk-containers"]
-print(json.dumps([cdk_containers.__file__, metadata.version("cdk-containers"), copies]))
+print(json.dumps([cdk_containers.__file__, metadata.version("cdk-containers"), copies]), flush=True)
+sys.argv = ["app.py"]
+runpy.run_path("app.py", run_name="__main__")
 """
 #: One resource type of each construct family that the consumer app must create.
 EVERY_FAMILY = {
@@ -58,35 +66,6 @@ def run(args: list[str | Path], *, cwd: Path, env: dict[str, str]) -> subprocess
     )
 
 
-def build_wheel(workdir: Path) -> Path:
-    source = workdir / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy2(REPO_ROOT / name, source / name)
-    shutil.copytree(
-        REPO_ROOT / "cdk_containers", source / "cdk_containers", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    dist = workdir / "dist"
-    pip_wheel = [
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "--disable-pip-version-check",
-        "--quiet",
-    ]
-    result = subprocess.run(
-        [sys.executable, "-m", *pip_wheel, "--wheel-dir", str(dist), str(source)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    (wheel,) = dist.glob("cdk_containers-*.whl")
-    return wheel
-
-
 def dependency_links(workdir: Path) -> Path:
     """A folder of links to this venv's site-packages, without this project's own install."""
     site_packages = Path(sysconfig.get_paths()["purelib"])
@@ -103,9 +82,10 @@ def fresh_venv(workdir: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
     home = workdir / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(home)
     python = home / "bin" / "python"
-    purelib_code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    purelib = run([python, "-c", purelib_code], cwd=workdir, env=dict(os.environ)).stdout.strip()
-    Path(purelib, "zz_dependencies.pth").write_text(f"{dependency_links(workdir)}\n", encoding="utf-8")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    purelib = home / "lib" / version / "site-packages"
+    assert purelib.is_dir(), f"no {purelib}"
+    (purelib / "zz_dependencies.pth").write_text(f"{dependency_links(workdir)}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     env["PATH"] = f"{home / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(home)
@@ -116,9 +96,8 @@ def fresh_venv(workdir: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
 
 
 def test_the_wheel_installs_outside_the_repo_and_a_consumer_app_synthesizes_type_checks_and_snapshots(
-    tmp_path: Path,
+    tmp_path: Path, wheel: Path
 ) -> None:
-    wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "cdk_containers/py.typed" in names
@@ -135,16 +114,14 @@ def test_the_wheel_installs_outside_the_repo_and_a_consumer_app_synthesizes_type
         PROJECT, app_dir, ignore=shutil.ignore_patterns("__pycache__", "cdk.out", "__snapshots__")
     )
 
-    where = run([python, "-c", WHERE_IS_CDK_CONTAINERS], cwd=app_dir, env=env)
-    assert where.returncode == 0, where.stderr
-    module_file, version, locations = json.loads(where.stdout)
+    outdir = tmp_path / "cdk.out"
+    synth = run([python, "-c", SYNTH_AND_LOCATE], cwd=app_dir, env={**env, "CDK_OUTDIR": str(outdir)})
+    assert synth.returncode == 0, synth.stdout + synth.stderr
+    module_file, version, locations = json.loads(synth.stdout.splitlines()[0])
     assert Path(module_file).is_relative_to(tmp_path / "venv"), f"imported the wrong copy: {module_file}"
     assert version
     assert len(locations) == 1, f"cdk-containers installed {len(locations)} times: {locations}"
-
-    synth = run([python, "app.py"], cwd=app_dir, env={**env, "CDK_OUTDIR": str(tmp_path / "cdk.out")})
-    assert synth.returncode == 0, synth.stdout + synth.stderr
-    template = json.loads((tmp_path / "cdk.out" / "Shop.template.json").read_text(encoding="utf-8"))
+    template = json.loads((outdir / "Shop.template.json").read_text(encoding="utf-8"))
     types = {resource["Type"] for resource in template["Resources"].values()}
     assert not EVERY_FAMILY - types, f"missing: {sorted(EVERY_FAMILY - types)}"
 
@@ -153,16 +130,8 @@ def test_the_wheel_installs_outside_the_repo_and_a_consumer_app_synthesizes_type
     mypy = run([sys.executable, "-m", "mypy", *mypy_args, "app.py", "test_app.py"], cwd=app_dir, env=env)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
 
-    pytest_args = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_app.py"]
-    recorded = run([*pytest_args, "-k", "snapshot", "--snapshot-update"], cwd=app_dir, env=env)
-    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
-    (snapshot,) = (app_dir / "__snapshots__").rglob("test_shop_stack_matches_its_snapshot.json")
-    assert "<cdk-bootstrap-version>" in snapshot.read_text(encoding="utf-8")
-    passed = run(pytest_args, cwd=app_dir, env=env)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    snapshot.write_text(
-        snapshot.read_text(encoding="utf-8").replace("shop/web", "shop/tampered"), encoding="utf-8"
-    )
-    tampered = run([*pytest_args, "-k", "snapshot"], cwd=app_dir, env=env)
-    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
-    assert "test_shop_stack_matches_its_snapshot" in tampered.stdout
+    pytest_args = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--snapshot-update", "test_app.py"]
+    tested = run(pytest_args, cwd=app_dir, env=env)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "3 passed" in tested.stdout, tested.stdout
+    assert "1 snapshot generated" in tested.stdout, tested.stdout

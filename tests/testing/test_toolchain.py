@@ -1,4 +1,8 @@
-"""The pinned toolchain: what `make synth` runs must work offline and print no warnings."""
+"""The pinned toolchain: what `make synth` runs must work offline and print no warnings.
+
+The CLI tests start the CDK CLI and a second synthesis, so they are integration tests
+(`make test` runs them, `make unit` does not).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ def test_the_pinned_node_is_the_version_package_json_names() -> None:
 def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     outdir = tmp_path_factory.mktemp("cli-synth")
     result = subprocess.run(
-        [NODE_BIN / "cdk", "synth", "--quiet", "--output", str(outdir), "-c", "stacks=RegistryStack"],
+        [NODE_BIN / "cdk", "synth", "--quiet", "--output", str(outdir)],
         cwd=REPO_ROOT,
         env=_pinned_env(),
         capture_output=True,
@@ -48,14 +52,33 @@ def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
     return result, outdir
 
 
+@pytest.fixture(scope="module")
+def direct_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`python app.py` run directly, as an IDE or a debugger runs it: no CLI, no CDK_CONTEXT_JSON."""
+    outdir = tmp_path_factory.mktemp("direct-synth")
+    result = subprocess.run(
+        [REPO_ROOT / ".venv" / "bin" / "python", "app.py"],
+        cwd=REPO_ROOT,
+        env={**_pinned_env(), "CDK_OUTDIR": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return result, outdir
+
+
+@pytest.mark.integration
 def test_cdk_synth_runs_app_py_through_cdk_json_without_credentials(
     cli_synth: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     result, outdir = cli_synth
     assert result.returncode == 0, result.stdout + result.stderr
     assert (outdir / "RegistryStack.template.json").exists()
+    assert (outdir / "EksClusterStack.template.json").exists()
 
 
+@pytest.mark.integration
 def test_cdk_synth_prints_neither_the_node_banner_nor_the_feature_flag_warning(
     cli_synth: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -63,3 +86,20 @@ def test_cdk_synth_prints_neither_the_node_banner_nor_the_feature_flag_warning(
     output = (result.stdout + result.stderr).lower()
     assert EOL_BANNER not in output
     assert FLAGS_WARNING not in output
+
+
+@pytest.mark.integration
+def test_python_app_py_and_cdk_synth_write_byte_identical_templates(
+    cli_synth: tuple[subprocess.CompletedProcess[str], Path],
+    direct_synth: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    (cli, cli_out), (direct, direct_out) = cli_synth, direct_synth
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert direct.returncode == 0, direct.stdout + direct.stderr
+    cli_templates = sorted(p.name for p in cli_out.glob("*.template.json"))
+    assert cli_templates == sorted(p.name for p in direct_out.glob("*.template.json"))
+    assert len(cli_templates) >= 4
+    different = [
+        name for name in cli_templates if (cli_out / name).read_bytes() != (direct_out / name).read_bytes()
+    ]
+    assert different == []

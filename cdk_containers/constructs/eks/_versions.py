@@ -9,25 +9,37 @@ version; a version missing from it is refused up front.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from cdk_containers._extras import require
+
 __all__ = ["KUBECTL_LAYERS", "KubectlLayerSpec", "default_version", "kubectl_layer_for", "version_string"]
 
 
 @dataclass(frozen=True)
 class KubectlLayerSpec:
-    """Where the kubectl layer for a cluster version lives (a pinned dependency)."""
+    """Where the kubectl layer for a cluster version lives (the `eks` extra installs it).
+
+    The layer module is imported when a layer is created, not when this module is: each
+    layer package is a jsii assembly with a kubectl zip of about 35 MB, and an app without a
+    kubectl handler never needs one.
+    """
 
     module: str
     class_name: str
 
     def create(self, scope: Construct, construct_id: str) -> lambda_.ILayerVersion:
-        layer_class = getattr(importlib.import_module(self.module), self.class_name)
+        """A new layer construct of this kubectl version in `scope`.
+
+        Raises:
+            ImportError: When the `eks` extra is not installed; the message says how to install it.
+        """
+        module = require(self.module, extra="eks", feature=f"The kubectl handler ({self.class_name})")
+        layer_class = getattr(module, self.class_name)
         layer: lambda_.ILayerVersion = layer_class(scope, construct_id)
         return layer
 

@@ -1,25 +1,52 @@
-"""The user's own tests: the cdk_snapshot fixture comes from the installed cdk-containers."""
+"""The user's own tests: the cdk_snapshot fixture comes from the installed cdk-containers.
+
+`tests/consumer/test_consumer_path.py` runs this file once, with `--snapshot-update`: the
+first test records the snapshot through the fixture, the last one compares templates with
+what was recorded (the same template matches, a changed one does not). The app is built
+and synthesized once for the whole module.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from app import build
-from cdk_containers.testing import synthesize
+from app import ShopStack, build
+from cdk_containers.testing import CdkTemplateSnapshotExtension, SynthResult, synthesize
+
+SNAPSHOT = Path(__file__).parent / "__snapshots__" / "test_app" / "test_shop_stack_matches_its_snapshot.json"
 
 
-def test_shop_stack_matches_its_snapshot(cdk_snapshot: Any) -> None:
+@pytest.fixture(scope="module")
+def shop() -> tuple[ShopStack, SynthResult]:
     app = App()
     stack = build(app)
+    return stack, synthesize(app)
+
+
+def test_shop_stack_matches_its_snapshot(shop: tuple[ShopStack, SynthResult], cdk_snapshot: Any) -> None:
+    stack, _ = shop
     assert Template.from_stack(stack).to_json() == cdk_snapshot
 
 
-def test_shop_stack_synthesizes_without_errors() -> None:
-    app = App()
-    build(app)
-    result = synthesize(app)
+def test_shop_stack_synthesizes_without_errors(shop: tuple[ShopStack, SynthResult]) -> None:
+    _, result = shop
     assert result.violations_of("CloudFormation Validate") == []
     assert set(result.template_files) == {"Shop"}
+
+
+def test_the_recorded_snapshot_matches_the_template_and_not_a_changed_one(
+    shop: tuple[ShopStack, SynthResult],
+) -> None:
+    _, result = shop
+    recorded = SNAPSHOT.read_text(encoding="utf-8")
+    assert "<cdk-bootstrap-version>" in recorded
+    extension = CdkTemplateSnapshotExtension()
+    template = result.template_json("Shop")
+    assert extension.matches(serialized_data=extension.serialize(template), snapshot_data=recorded)
+    changed = {**template, "Resources": {**template["Resources"], "Extra": {"Type": "AWS::SNS::Topic"}}}
+    assert not extension.matches(serialized_data=extension.serialize(changed), snapshot_data=recorded)
