@@ -73,6 +73,7 @@ KINDS: dict[str, str] = {
     "AWS::ElastiCache::ReplicationGroup": "cache",
     "AWS::SNS::Topic": "sns_topic",
     "AWS::Events::Rule": "event_rule",
+    "AWS::Backup::BackupVault": "backup_vault",
 }
 
 #: Types that are plumbing: never drawn, only looked through for relationships.
@@ -83,7 +84,8 @@ PLUMBING = re.compile(
     r"|AWS::EFS::MountTarget$|AWS::EKS::(AccessEntry|PodIdentityAssociation)$"
     r"|AWS::KMS::Alias$|AWS::SNS::TopicPolicy$|AWS::SQS::QueuePolicy$|AWS::ECR::RepositoryPolicy$"
     r"|AWS::AutoScaling::(LifecycleHook|ScheduledAction|ScalingPolicy)$|AWS::ApplicationAutoScaling::"
-    r"|AWS::SecretsManager::(SecretTargetAttachment|RotationSchedule|ResourcePolicy)$|Custom::)"
+    r"|AWS::SecretsManager::(SecretTargetAttachment|RotationSchedule|ResourcePolicy)$"
+    r"|AWS::Backup::(BackupPlan|BackupSelection)$|Custom::)"
 )
 
 #: Resources looked through when collecting what a resource uses.
@@ -116,6 +118,7 @@ TITLES: dict[str, tuple[str, str]] = {  # kind -> (one, several)
     "cache": ("ElastiCache", "ElastiCache caches"),
     "sns_topic": ("SNS topic", "SNS topics"),
     "event_rule": ("EventBridge rule", "EventBridge rules"),
+    "backup_vault": ("Backup vault", "Backup vaults"),
 }
 
 #: Kinds drawn as one box per group however many there are (the box lists them).
@@ -131,6 +134,7 @@ COLLECTIONS = frozenset(
         "secret",
         "log_group",
         "event_rule",
+        "backup_vault",
         "sns_topic",
         "nat_gateway",
         "vpc_endpoint",
@@ -143,9 +147,9 @@ COMPUTE = frozenset({"managed_node_group", "auto_scaling_group", "fargate_profil
 #: Kinds that live in Kubernetes, drawn inside the EKS cluster's frame.
 KUBERNETES = frozenset({"eks_addon", "kubernetes_manifest", "storage_class", "helm_chart"})
 #: Kinds drawn at the security edge; what uses them is written in their box instead of arrows.
-SECURITY = frozenset({"kms_key", "secret"})
+SECURITY = frozenset({"kms_key", "secret", "backup_vault"})
 #: Kinds that say in their box what uses them, instead of arrows.
-USED_BY = SECURITY | {"log_group"}
+USED_BY = (SECURITY - {"backup_vault"}) | {"log_group"}
 #: Kinds that show only when the stack's own resources refer to them.
 ON_DEMAND = frozenset({"log_group"})
 
@@ -486,6 +490,8 @@ def _facts(app: _App, key: Key, kind: str) -> list[str]:
         return [f"kept {days} days"] if (days := _literal(p.get("RetentionInDays"))) else []
     if kind == "kms_key":
         return ["rotation on"] if p.get("EnableKeyRotation") is True else []
+    if kind == "backup_vault":
+        return ["customer key"] if p.get("EncryptionKeyArn") else []
     if kind == "vpc_endpoint":
         service = _literal(p.get("ServiceName"))
         return [service.rsplit(".", 1)[-1]] if service else []
@@ -584,7 +590,7 @@ class _Builder:
         if kind.startswith("ecr_"):
             return self._group("registry", "ECR private registry", "registry", self._region())
         if kind in SECURITY:
-            return self._group("security", "Keys and secrets", "security", self._region())
+            return self._group("security", "Keys, secrets and backups", "security", self._region())
         tiers = sorted(self.subnets[k] for k in uses if k in self.subnets and self.subnets[k][0] is not None)
         if tiers:
             order = {"private": 0, "isolated": 1, "public": 2}

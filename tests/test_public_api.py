@@ -86,7 +86,7 @@ def test_importing_the_constructs_loads_no_optional_dependency() -> None:
 
 def test_the_constructs_export_list_joins_the_families_lists() -> None:
     constructs = importlib.import_module("cdk_containers.constructs")
-    families = ("ecr", "eks", "storage", "app_runner")
+    families = ("ecr", "eks", "storage", "app_runner", "express")
     joined = [
         name
         for family in families
