@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import App, CfnParameter, CfnWaitConditionHandle, IStableStringProducer, Lazy, Stack
+from aws_cdk import App, CfnParameter, CfnWaitConditionHandle, Duration, IStableStringProducer, Lazy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -342,9 +343,35 @@ def _object_recipes() -> list[tuple[Any, Callable[[Context], Any]]]:
             efs.IFileSystem,
             lambda c: c.once("efs", lambda: efs.FileSystem(c.stack, "DepFs", vpc=c.vpc())),
         ),
+        (
+            ec2.ISecurityGroup,
+            lambda c: c.once("sg", lambda: ec2.SecurityGroup(c.stack, "DepSg", vpc=c.vpc())),
+        ),
+        (ec2.ISubnet, lambda c: c.vpc().private_subnets[0]),
+        (ecs.ICluster, lambda c: c.once("ecs", lambda: ecs.Cluster(c.stack, "DepEcs", vpc=c.vpc()))),
+        (ecs.ContainerImage, lambda c: ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:latest")),
+        (Duration, lambda c: Duration.minutes(5)),
+        (iam.IPrincipal, lambda c: iam.AccountRootPrincipal()),
         (iam.PolicyStatement, lambda c: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])),
         (ec2.SubnetSelection, lambda c: ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)),
     ]
+
+
+def _our_construct(name: str) -> Callable[[Context], Any]:
+    """One of our own public constructs, built from its own recipe (its valid baseline)."""
+
+    def make(context: Context) -> Any:
+        target = Target(public_names()[name])
+        return context.once(
+            f"our:{name}",
+            lambda: target.owner(
+                context.stack,
+                f"Dep{name}",
+                **_call_kwargs(target, context, (), None, baseline_extras(target)),
+            ),
+        )
+
+    return make
 
 
 def _protocol_members(protocol: type) -> set[str]:
@@ -392,10 +419,12 @@ def _recipe_one(annotation: Any, context: Context, name: str) -> Any:
     if inspect.isclass(annotation) and getattr(annotation, "_is_protocol", False):
         # a protocol (the storage drivers' cluster): the first recipe object that has its members
         members = _protocol_members(annotation)
-        for make in (Context.cluster, Context.vpc, Context.role):
+        for make in (Context.role, _our_construct("ContainerRepository"), Context.vpc, Context.cluster):
             candidate = make(context)
             if all(hasattr(candidate, m) for m in members):
                 return candidate
+    if inspect.isclass(annotation) and annotation in public_construct_classes():
+        return _our_construct(annotation.__name__)(context)
     raise NoRecipeError(f"no recipe for {annotation!r} ({name})")
 
 
