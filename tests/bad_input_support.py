@@ -308,7 +308,7 @@ class Context:
     def complete(self, built: Any, prefix: str) -> None:
         """What a built object needs before it synthesizes (a cluster: EC2 capacity for CoreDNS)."""
         names = public_names()
-        if isinstance(built, names["EksCluster"]):
+        if isinstance(built, names["EksCluster"]) and "ManagedNodeGroup" in names:
             self._made.setdefault("cluster", built)
             node_group = Target(names["ManagedNodeGroup"])
             node_group.owner(self.stack, f"{prefix}Nodes", **_call_kwargs(node_group, self, (), None))

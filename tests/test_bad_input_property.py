@@ -30,7 +30,8 @@ Profiles (the environment variable `HYPOTHESIS_PROFILE`):
 - `deep`: every kind on every argument (`HYPOTHESIS_PROFILE=deep pytest
   tests/test_bad_input_property.py`), and every `KNOWN_FAILURES` entry replayed. It explores:
   it reports failures of kinds the unit profile does not draw, which the table does not list.
-  Slow: about 3,300 cases, under an hour on a loaded two-core machine (`-n 2` helps).
+  Slow: about 3,300 cases; they took 880 s of case time (ten minutes on two processes) on a
+  loaded two-core machine. The unit profile runs about 240 cases in one to two minutes.
 """
 
 from __future__ import annotations
