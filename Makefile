@@ -91,7 +91,7 @@ test-all: setup
 # generated-docs comparisons are skipped there: they record the templates of the pinned release.
 $(LOWEST)/.installed: pyproject.toml constraints/lowest.txt
 	$(call make_venv,$(LOWEST))
-	$(LOWEST)/bin/python -m pip install $(PIP_QUIET) -c constraints/lowest.txt -e '.[eks,apprunner,testing,compliance]' kubernetes-validate
+	$(LOWEST)/bin/python -m pip install $(PIP_QUIET) -c constraints/lowest.txt -e '.[eks,apprunner,testing,compliance]' kubernetes-validate hypothesis
 	touch $@
 
 test-lowest: $(LOWEST)/.installed node_modules/.installed
