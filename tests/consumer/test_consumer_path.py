@@ -133,5 +133,5 @@ def test_the_wheel_installs_outside_the_repo_and_a_consumer_app_synthesizes_type
     pytest_args = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--snapshot-update", "test_app.py"]
     tested = run(pytest_args, cwd=app_dir, env=env)
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "3 passed" in tested.stdout, tested.stdout
+    assert "5 passed" in tested.stdout, tested.stdout
     assert "1 snapshot generated" in tested.stdout, tested.stdout

@@ -8,6 +8,7 @@ and synthesized once for the whole module.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,30 @@ def test_shop_stack_matches_its_snapshot(shop: tuple[ShopStack, SynthResult], cd
 def test_shop_stack_synthesizes_without_errors(shop: tuple[ShopStack, SynthResult]) -> None:
     _, result = shop
     assert result.violations_of("CloudFormation Validate") == []
-    assert set(result.template_files) == {"Shop"}
+    assert set(result.template_files) == {"Checkout", "Legacy", "Shop"}
+    result.template("Checkout").resource_count_is("AWS::ECS::ExpressGatewayService", 1)
+
+
+def test_the_imported_cluster_gets_our_node_group_and_storage_driver(
+    shop: tuple[ShopStack, SynthResult],
+) -> None:
+    _, result = shop
+    legacy = result.template("Legacy")
+    legacy.has_resource_properties("AWS::EKS::Nodegroup", {"ClusterName": "legacy"})
+    legacy.has_resource_properties(
+        "AWS::EKS::Addon", {"AddonName": "aws-ebs-csi-driver", "ClusterName": "legacy"}
+    )
+    assert legacy.find_resources("AWS::EKS::Cluster") == {}
+
+
+def test_our_repository_is_an_ecs_task_s_image(shop: tuple[ShopStack, SynthResult]) -> None:
+    _, result = shop
+    template = result.template("Shop")
+    (repository_id,) = template.find_resources("AWS::ECR::Repository")
+    task = next(iter(template.find_resources("AWS::ECS::TaskDefinition").values()))
+    image = json.dumps(task["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert repository_id in image, image
+    assert ":v1.2.3" in image, image
 
 
 def test_the_recorded_snapshot_matches_the_template_and_not_a_changed_one(
