@@ -7,7 +7,6 @@ from typing import Any
 from aws_cdk import CfnOutput, Environment, Stack, Stage
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_eks_v2 as eks
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
@@ -161,15 +160,11 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
         network, registry = built["NetworkStack"], built["RegistryStack"]
         assert isinstance(network, NetworkStack)
         assert isinstance(registry, RegistryStack)
-        # Imported roles create no resource and their ARNs are literals, so the scope they
-        # are imported into (the network stack, which exists already) adds no reference.
         arguments.update(
             vpc=network.vpc,
             pull_repositories=[r.repository for r in registry.repositories],
-            admin_roles=[
-                iam.Role.from_role_arn(network, f"AdminRole{index}", arn, mutable=False)
-                for index, arn in enumerate(environment.admin_role_arns)
-            ],
+            pull_through_prefixes=registry.pull_through_cache.repository_prefixes,
+            admin_role_arns=list(environment.admin_role_arns),
         )
     elif stack == "AppRunnerStack":
         network, registry = built["NetworkStack"], built["RegistryStack"]
