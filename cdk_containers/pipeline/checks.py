@@ -27,9 +27,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers.constructs.eks import EksCluster
 from cdk_containers.pipeline._acknowledgements import acknowledge, acknowledge_codebuild_defaults
-from cdk_containers.pipeline._keys import logs_key
 from cdk_containers.pipeline.config import EnvironmentConfig
 
 __all__ = [
@@ -130,7 +130,7 @@ class EnvironmentChecksStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         cluster.add_manifest("NodeReaderRbac", *_NODE_READER_RBAC)
 
-        key = logs_key(
+        key = logs_encryption_key(
             self,
             "Key",
             description=f"Encrypts the post-deploy check builds and logs of {environment.name}",

@@ -10,9 +10,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.pipeline._acknowledgements import acknowledge_pipeline
-from cdk_containers.pipeline._keys import logs_key
 from cdk_containers.pipeline.checks import (
     ChecksRunner,
     check_invoker_role_name,
@@ -94,7 +94,7 @@ class DeliveryPipelineStack(Stack):
         self.config = config
         """The configuration the pipeline delivers."""
 
-        self.logs_encryption_key = logs_key(
+        self.logs_encryption_key = logs_encryption_key(
             self,
             "LogsKey",
             description="Encrypts the delivery pipeline's CodeBuild logs",

@@ -6,13 +6,14 @@ import inspect
 import ipaddress
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, Environment, Fn, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Environment, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers._validation import Problems, construct_path
 
 __all__ = ["NetworkStack"]
@@ -146,39 +147,11 @@ class NetworkStack(Stack):
         for subnet in self.vpc.private_subnets:
             Tags.of(subnet).add(INTERNAL_ELB_TAG, "1")
 
-        self.flow_log_encryption_key: kms.IKey = flow_log_encryption_key or kms.Key(
-            self,
-            "FlowLogsKey",
-            description="Encryption of the VPC flow logs",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+        # CloudWatch Logs may use the key for log groups of this account and region only.
+        self.flow_log_encryption_key: kms.IKey = flow_log_encryption_key or logs_encryption_key(
+            self, "FlowLogsKey", description="Encryption of the VPC flow logs"
         )
         """The KMS key of the flow-log group."""
-        if flow_log_encryption_key is None:
-            # CloudWatch Logs may use the key for log groups of this account and region only.
-            self.flow_log_encryption_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                    actions=[
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    resources=["*"],
-                    conditions={
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": self.format_arn(
-                                service="logs",
-                                resource="log-group",
-                                resource_name="*",
-                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                            )
-                        }
-                    },
-                )
-            )
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogs",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, ArnFormat, Lazy, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Lazy, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.eks._system_pods import CoreDnsConfiguration, SystemPodsCanSchedule
 
@@ -23,38 +24,13 @@ def control_plane_logs(
     cluster: EksCluster, key: kms.IKey | None, retention: logs.RetentionDays
 ) -> tuple[kms.IKey, logs.ILogGroup]:
     """The log group EKS would create itself (with no retention and no key), created first."""
-    stack = Stack.of(cluster)
     if key is None:
-        key = kms.Key(
+        # CloudWatch Logs encrypts with the key for this one log group of this account and region.
+        key = logs_encryption_key(
             cluster,
             "LogsKey",
             description=f"Encryption of the control-plane logs of {cluster.node.path}",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # CloudWatch Logs encrypts with the key for log groups of this account and region only.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name=f"/aws/eks/{cluster.cluster_name}/cluster",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
+            log_group_name=f"/aws/eks/{cluster.cluster_name}/cluster",
         )
     return key, logs.LogGroup(
         cluster,

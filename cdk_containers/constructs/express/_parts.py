@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers._validation import Problems
 from cdk_containers.constructs._web import check_object
 
@@ -150,36 +151,8 @@ def _log_group(
 ) -> tuple[logs.LogGroup, kms.IKey]:
     """The service's log group, retained, with a retention and a customer managed key."""
     if encryption_key is None:
-        stack = Stack.of(scope)
-        key = kms.Key(
-            scope,
-            "LogsKey",
-            description="Encrypts the Express Mode service's log group",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
+        key = logs_encryption_key(
+            scope, "LogsKey", description="Encrypts the Express Mode service's log group"
         )
         encryption_key = key
     log_group = logs.LogGroup(

@@ -1,4 +1,4 @@
-"""The customer managed key a CloudWatch Logs log group of the pipeline is encrypted with."""
+"""A customer managed key for CloudWatch Logs, shared by every log group the library creates."""
 
 from __future__ import annotations
 
@@ -7,17 +7,29 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-__all__ = ["logs_key"]
+__all__ = ["logs_encryption_key"]
 
 
-def logs_key(
-    scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy
+def logs_encryption_key(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    log_group_name: str = "*",
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
 ) -> kms.Key:
-    """A rotating key that CloudWatch Logs may use for this account's log groups only.
+    """A rotating key that CloudWatch Logs may use only for log groups of this account and region.
 
     The key policy follows the CloudWatch Logs user guide ("Encrypt log data in CloudWatch Logs
     using AWS KMS"): the regional logs service principal, conditioned on the encryption context
-    naming a log group of this account and region.
+    naming a log group of this account and region (`log_group_name`, `*` for any).
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id of the key.
+        description: The key's description.
+        log_group_name: The one log group that may use the key. Defaults to any (`*`).
+        removal_policy: Defaults to `RemovalPolicy.RETAIN`: logs encrypted with it stay readable.
     """
     stack = Stack.of(scope)
     key = kms.Key(
@@ -39,7 +51,7 @@ def logs_key(
                     "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
                         service="logs",
                         resource="log-group",
-                        resource_name="*",
+                        resource_name=log_group_name,
                         arn_format=ArnFormat.COLON_RESOURCE_NAME,
                     )
                 }
