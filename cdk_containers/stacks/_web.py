@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +9,7 @@ from aws_cdk import Duration
 
 from cdk_containers._validation import Problems
 from cdk_containers.constructs._web import as_repository, check_object
+from cdk_containers.stacks._common import check_stack_props
 
 __all__: list[str] = []
 
@@ -43,17 +43,11 @@ def _check_web_stack(
         problems.check(
             days == int(days) and 1 <= days <= 35, "snapshot_retention", f"{days:g} days", "1 to 35 days"
         )
-    problems.check_str("stack_name", args.get("stack_name"), optional=True)
-    problems.check_str("description", args.get("description"), optional=True)
-    problems.check_mapping("tags", args.get("tags"), str)
-    problems.check_type("termination_protection", args.get("termination_protection"), bool)
-
-
-def _show_signature(cls: type) -> None:
-    """Make `inspect.signature(cls)` show the typed keyword arguments of `cls.__init__`.
-
-    jsii's metaclass hides them behind `(*args, **kwargs)`; documentation generators and
-    IDEs read `__signature__`.
-    """
-    init = inspect.signature(cls.__dict__["__init__"])
-    cls.__signature__ = init.replace(parameters=list(init.parameters.values())[1:])  # type: ignore[attr-defined]
+    check_stack_props(
+        problems,
+        env=args.get("env"),
+        stack_name=args.get("stack_name"),
+        description=args.get("description"),
+        tags=args.get("tags"),
+        termination_protection=args.get("termination_protection"),
+    )

@@ -13,7 +13,8 @@ from constructs import Construct
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.app_runner import AppRunnerService
 from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
-from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack, _show_signature
+from cdk_containers.stacks._common import show_signature
+from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack
 
 __all__ = ["AppRunnerStack"]
 
@@ -124,4 +125,4 @@ class AppRunnerStack(Stack):
         )
 
 
-_show_signature(AppRunnerStack)
+show_signature(AppRunnerStack)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Mapping, Sequence
 
@@ -22,6 +21,7 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.stacks._common import check_stack_props, show_signature
 from cdk_containers.stacks._storage_example import add_example_storage
 
 __all__ = ["EksClusterStack"]
@@ -100,6 +100,14 @@ class EksClusterStack(Stack):
             item_check=lambda arn: bool(re.fullmatch(_ROLE_ARN, arn)),
             item_allowed="an IAM role ARN like 'arn:aws:iam::111122223333:role/platform-admin'",
         )
+        check_stack_props(
+            problems,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=tags,
+            termination_protection=termination_protection,
+        )
         problems.raise_if_any()
         super().__init__(
             scope,
@@ -167,6 +175,4 @@ class EksClusterStack(Stack):
         )
 
 
-# jsii's metaclass shows inspect.signature(EksClusterStack) as (*args, **kwargs); show the real arguments.
-_init = inspect.signature(EksClusterStack.__init__)
-setattr(EksClusterStack, "__signature__", _init.replace(parameters=list(_init.parameters.values())[1:]))  # noqa: B010
+show_signature(EksClusterStack)

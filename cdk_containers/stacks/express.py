@@ -13,7 +13,8 @@ from constructs import Construct
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.express import ExpressService
 from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
-from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack, _show_signature
+from cdk_containers.stacks._common import show_signature
+from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack
 
 __all__ = ["ExpressServiceStack"]
 
@@ -128,4 +129,4 @@ class ExpressServiceStack(Stack):
         )
 
 
-_show_signature(ExpressServiceStack)
+show_signature(ExpressServiceStack)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import ipaddress
 from collections.abc import Mapping
 
@@ -15,6 +14,7 @@ from constructs import Construct
 
 from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers._validation import Problems, construct_path
+from cdk_containers.stacks._common import check_stack_props, show_signature
 
 __all__ = ["NetworkStack"]
 
@@ -112,6 +112,14 @@ class NetworkStack(Stack):
             "flow_log_encryption_key",
             flow_log_encryption_key,
             "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
+        )
+        check_stack_props(
+            problems,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=tags,
+            termination_protection=termination_protection,
         )
         problems.raise_if_any()
         self._max_azs = max_azs
@@ -217,6 +225,4 @@ def _check_cidr(problems: Problems, cidr: str, zones: int) -> None:
     )
 
 
-# jsii's metaclass shows inspect.signature(NetworkStack) as (*args, **kwargs); show the real arguments.
-_init = inspect.signature(NetworkStack.__init__)
-setattr(NetworkStack, "__signature__", _init.replace(parameters=list(_init.parameters.values())[1:]))  # noqa: B010
+show_signature(NetworkStack)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, Environment, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -22,6 +22,7 @@ from cdk_containers.constructs.ecr import (
     Severity,
     UpstreamRegistry,
 )
+from cdk_containers.stacks._common import check_stack_props, show_signature
 
 __all__ = ["RegistryStack"]
 
@@ -64,7 +65,11 @@ class RegistryStack(Stack):
         *,
         prefix: str | None = None,
         registry_scanning: bool = False,
-        **kwargs: Any,
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        termination_protection: bool = False,
     ) -> None:
         """Args:
             scope: Parent construct (usually the `App`).
@@ -77,7 +82,11 @@ class RegistryStack(Stack):
             registry_scanning: Create the account-wide registry scanning configuration
                 (ENHANCED, continuous, every repository), replacing the account's existing
                 one. Defaults to False (each repository's basic scan on push).
-            **kwargs: Passed to `aws_cdk.Stack` (`env`, `description`, ...).
+            env: Account and region. Defaults to none: an environment-agnostic stack.
+            stack_name: The CloudFormation stack name. Defaults to `construct_id`.
+            description: The stack's description. Defaults to none.
+            tags: Tags for every resource of the stack. Defaults to none.
+            termination_protection: Defaults to `False`.
 
         Raises:
             ValueError: If `prefix` or `registry_scanning` is invalid.
@@ -92,8 +101,24 @@ class RegistryStack(Stack):
                 f"1-{_MAX_PREFIX} characters: lowercase segments of [a-z0-9] joined by '.', '_' or '-'",
             )
         problems.check_type("registry_scanning", registry_scanning, bool)
+        check_stack_props(
+            problems,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=tags,
+            termination_protection=termination_protection,
+        )
         problems.raise_if_any()
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=stack_name,
+            description=description,
+            tags=dict(tags) if tags else None,
+            termination_protection=termination_protection,
+        )
         if prefix is None:
             prefix = self._default_prefix()
 
@@ -191,3 +216,6 @@ class RegistryStack(Stack):
             description="Pull public images through these prefixes, e.g. <prefix>/eks-distro/...",
         )
         CfnOutput(self, "ScanFindingsTopicArn", value=self.findings_topic.topic_arn)
+
+
+show_signature(RegistryStack)
