@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Environment, Stack, Stage
-from aws_cdk import aws_autoscaling as autoscaling
-from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
@@ -105,7 +103,6 @@ class PlatformStage(Stage):
                 self, "AppRunnerStack", **_stack_arguments("AppRunnerStack", environment, built)
             )
             built["AppRunnerStack"] = self.app_runner
-        _apply_local_overrides(environment, built)
 
         self.checks: EnvironmentChecksStack | None = None
         """The in-account half of the post-deploy checks, when there is a cluster to check."""
@@ -141,8 +138,7 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
     changes, this function changes. `built` holds the stacks built so far (the network
     before the registry before the cluster and the service).
 
-    Not mapped yet, because the stacks take no argument for it: capacity sizes, applied by
-    `_apply_local_overrides` instead.
+    Every configured value is a stack argument; nothing is patched into the templates.
     """
     arguments: dict[str, Any] = {"stack_name": _stack_name(environment, stack.removesuffix("Stack").lower())}
     if stack == "NetworkStack":
@@ -165,6 +161,9 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
             pull_repositories=[r.repository for r in registry.repositories],
             pull_through_prefixes=registry.pull_through_cache.repository_prefixes,
             admin_role_arns=list(environment.admin_role_arns),
+            node_min_size=environment.capacity.node_min_size,
+            node_max_size=environment.capacity.node_max_size,
+            batch_max_size=environment.capacity.batch_max_size,
         )
     elif stack == "AppRunnerStack":
         network, registry = built["NetworkStack"], built["RegistryStack"]
@@ -172,21 +171,3 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
         assert isinstance(registry, RegistryStack)
         arguments.update(vpc=network.vpc, repository=registry.api.repository)
     return arguments
-
-
-def _apply_local_overrides(environment: EnvironmentConfig, built: dict[str, Stack]) -> None:
-    """Configuration the stacks on this branch take no argument for, applied to their templates.
-
-    To be replaced by stack arguments in `_stack_arguments` once the stacks take them: the
-    node groups' sizes (EksClusterStack fixes them).
-    """
-    capacity = environment.capacity
-    cluster = built.get("EksClusterStack")
-    if cluster is not None:
-        for child in cluster.node.find_all():
-            if isinstance(child, eks.CfnNodegroup):
-                child.add_property_override("ScalingConfig.MinSize", capacity.node_min_size)
-                child.add_property_override("ScalingConfig.MaxSize", capacity.node_max_size)
-                child.add_property_override("ScalingConfig.DesiredSize", capacity.node_min_size)
-            elif isinstance(child, autoscaling.CfnAutoScalingGroup):
-                child.add_property_override("MaxSize", str(capacity.batch_max_size))

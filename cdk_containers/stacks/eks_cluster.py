@@ -61,6 +61,9 @@ class EksClusterStack(Stack):
         pull_through_prefixes: Sequence[str] = (),
         admin_roles: Sequence[iam.IRole] = (),
         admin_role_arns: Sequence[str] = (),
+        node_min_size: int = 1,
+        node_max_size: int = 4,
+        batch_max_size: int = 3,
         env: Environment | None = None,
         stack_name: str | None = None,
         description: str | None = None,
@@ -80,6 +83,10 @@ class EksClusterStack(Stack):
             admin_role_arns: ARNs of more roles given cluster-admin access entries (the example app
                 reads them from the `admin_role_arns` context). Defaults to none. With no admin at
                 all, synthesis warns: nobody but the kubectl handler could reach the cluster.
+            node_min_size: Nodes the managed Spot group keeps (and starts with). Defaults to 1.
+            node_max_size: Nodes the managed Spot group may grow to. Defaults to 4.
+            batch_max_size: Instances the self-managed batch group may grow to (it starts at 0).
+                Defaults to 3.
             env: The account and region. Defaults to environment-agnostic.
             stack_name: The CloudFormation stack name. Defaults to `construct_id`.
             description: The stack description. Defaults to none.
@@ -100,6 +107,9 @@ class EksClusterStack(Stack):
             item_check=lambda arn: bool(re.fullmatch(_ROLE_ARN, arn)),
             item_allowed="an IAM role ARN like 'arn:aws:iam::111122223333:role/platform-admin'",
         )
+        if problems.check_int("node_min_size", node_min_size, minimum=0):
+            problems.check_int("node_max_size", node_max_size, minimum=max(1, node_min_size))
+        problems.check_int("batch_max_size", batch_max_size, minimum=1)
         check_stack_props(
             problems,
             env=env,
@@ -130,8 +140,8 @@ class EksClusterStack(Stack):
             ManagedNodeGroupOptions(
                 capacity_type=eks.CapacityType.SPOT,
                 instance_types=["m7i.large", "m6i.large", "m5.large"],
-                min_size=1,
-                max_size=4,
+                min_size=node_min_size,
+                max_size=node_max_size,
                 labels={"capacity": "spot"},
             ),
         )
@@ -140,7 +150,7 @@ class EksClusterStack(Stack):
             SelfManagedNodeGroupOptions(
                 instance_types=["c7i.xlarge"],
                 min_size=0,
-                max_size=3,
+                max_size=batch_max_size,
                 labels={"workload": "batch"},
                 taints=[Taint(key="workload", value="batch", effect=eks.TaintEffect.NO_SCHEDULE)],
             ),
