@@ -82,6 +82,14 @@ WRONG_KINDS = [
         r"\(import it with the from_\* methods",
     ),
     (
+        "Fargate subnets not a SubnetSelection",
+        lambda c: c.add_fargate_profile(
+            "F", FargateProfileOptions(selectors=[FargateSelector(namespace="a")], subnets=["subnet-1"])
+        ),
+        r"FargateProfile 'Bad/Eks/F': options.subnets=\['subnet-1'\] is invalid: expected SubnetSelection, "
+        r"got a list",
+    ),
+    (
         "a repository given as a name",
         lambda c: c.allow_pull(["api"]),
         r"EksCluster 'Bad/Eks': allow_pull\(repositories\)\[0\]='api' is invalid: "
