@@ -112,7 +112,6 @@ ImportedEksCluster.add_managed_node_group | options.ami_type | lazy-string | Att
 NetworkStack | description | float | TypeError not raised by us (typeguard/__init__.py:558): type of argu
 NetworkStack | env | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of argumen
 NetworkStack | stack_name | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of
-NetworkStack | tags | int | TypeError not raised by us (stacks/network.py:124): 'int' object is not itera
 NetworkStack | termination_protection | token-string | TypeError not raised by us (typeguard/__init__.py:
 NodeRole | description | bool | TypeError not raised by us (typeguard/__init__.py:558): type of argument
 PullThroughCache | rules[0].upstream.registry | token-number | TypeError not raised by us (typeguard/__in

@@ -112,6 +112,7 @@ class NetworkStack(Stack):
             flow_log_encryption_key,
             "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
         )
+        problems.check_mapping("tags", tags, optional=True)
         problems.raise_if_any()
         self._max_azs = max_azs
 
