@@ -97,7 +97,6 @@ AppRunnerStack | env | int | TypeError not raised by us (typeguard/__init__.py:5
 AppRunnerStack | synthesizer | mapping | RuntimeError: Passed to parameter props of new aws-cdk-lib.Stack
 ContainerRepository.add_to_resource_policy | statement | token-list | TypeError not raised by us (typegua
 CsiDriver | cluster | str | at synth: RuntimeError: ValidationFailed: Validation failed. A copy of this r
-EksCluster.add_helm_chart | release | float | TypeError not raised by us (typeguard/__init__.py:558): typ
 EksCluster.add_managed_node_group | options.max_unavailable | token-number | RuntimeError: maxUnavailable
 EksClusterStack | description | empty-mapping | TypeError not raised by us (typeguard/__init__.py:558): t
 EksClusterStack | env | str | TypeError not raised by us (typeguard/__init__.py:558): type of argument en
@@ -106,8 +105,6 @@ EksClusterStack | termination_protection | arn-str | TypeError not raised by us 
 ExpressService.add_to_role_policy | statement | str | TypeError not raised by us (typeguard/__init__.py:7
 ExpressServiceStack | env | token-number | TypeError not raised by us (typeguard/__init__.py:558): type o
 ExpressServiceStack | synthesizer | token-list | RuntimeError: Passed to parameter props of new aws-cdk-l
-ImportedEksCluster.add_helm_chart | release | int | TypeError not raised by us (typeguard/__init__.py:558
-ImportedEksCluster.add_helm_chart | version | token-list | TypeError not raised by us (typeguard/__init__
 ImportedEksCluster.add_managed_node_group | options.ami_type | lazy-string | AttributeError: 'str' object
 NetworkStack | description | float | TypeError not raised by us (typeguard/__init__.py:558): type of argu
 NetworkStack | env | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of argumen

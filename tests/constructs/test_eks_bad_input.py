@@ -90,6 +90,20 @@ WRONG_KINDS = [
         r"got a list",
     ),
     (
+        "a Helm release name that is a number",
+        lambda c: c.add_helm_chart(
+            "H", chart="c", repository="https://charts.example.com", namespace="a", release=1.5
+        ),
+        r"EksCluster 'Bad/Eks/H': release=1.5 is invalid: expected str, got a float",
+    ),
+    (
+        "a Helm chart version given as a list",
+        lambda c: c.add_helm_chart(
+            "H", chart="c", repository="https://charts.example.com", namespace="a", version=["1.0"]
+        ),
+        r"EksCluster 'Bad/Eks/H': version=\['1.0'\] is invalid: expected str, got a list",
+    ),
+    (
         "a repository given as a name",
         lambda c: c.allow_pull(["api"]),
         r"EksCluster 'Bad/Eks': allow_pull\(repositories\)\[0\]='api' is invalid: "
