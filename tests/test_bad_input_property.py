@@ -92,7 +92,6 @@ KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
     for t, a, k, what in (
         line.split("|", 3)
         for line in """
-AppRunnerService.add_to_role_policy | statement | lazy-string | TypeError not raised by us (typeguard/__i
 AppRunnerStack | env | int | TypeError not raised by us (typeguard/__init__.py:558): type of argument env
 AppRunnerStack | synthesizer | mapping | RuntimeError: Passed to parameter props of new aws-cdk-lib.Stack
 ContainerRepository.add_to_resource_policy | statement | token-list | TypeError not raised by us (typegua
@@ -102,7 +101,6 @@ EksClusterStack | description | empty-mapping | TypeError not raised by us (type
 EksClusterStack | env | str | TypeError not raised by us (typeguard/__init__.py:558): type of argument en
 EksClusterStack | stack_name | empty-str | RuntimeError: Stack name must match the regular expression: /^
 EksClusterStack | termination_protection | arn-str | TypeError not raised by us (typeguard/__init__.py:55
-ExpressService.add_to_role_policy | statement | str | TypeError not raised by us (typeguard/__init__.py:7
 ExpressServiceStack | env | token-number | TypeError not raised by us (typeguard/__init__.py:558): type o
 ExpressServiceStack | synthesizer | token-list | RuntimeError: Passed to parameter props of new aws-cdk-l
 ImportedEksCluster.add_managed_node_group | options.ami_type | lazy-string | AttributeError: 'str' object
