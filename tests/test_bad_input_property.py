@@ -94,7 +94,6 @@ KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
         for line in """
 AppRunnerStack | env | int | TypeError not raised by us (typeguard/__init__.py:558): type of argument env
 AppRunnerStack | synthesizer | mapping | RuntimeError: Passed to parameter props of new aws-cdk-lib.Stack
-ContainerRepository.add_to_resource_policy | statement | token-list | TypeError not raised by us (typegua
 CsiDriver | cluster | str | at synth: RuntimeError: ValidationFailed: Validation failed. A copy of this r
 EksCluster.add_managed_node_group | options.max_unavailable | token-number | RuntimeError: maxUnavailable
 EksClusterStack | description | empty-mapping | TypeError not raised by us (typeguard/__init__.py:558): t
