@@ -102,7 +102,6 @@ EksClusterStack | stack_name | empty-str | RuntimeError: Stack name must match t
 EksClusterStack | termination_protection | arn-str | TypeError not raised by us (typeguard/__init__.py:55
 ExpressServiceStack | env | token-number | TypeError not raised by us (typeguard/__init__.py:558): type o
 ExpressServiceStack | synthesizer | token-list | RuntimeError: Passed to parameter props of new aws-cdk-l
-ImportedEksCluster.add_managed_node_group | options.ami_type | lazy-string | AttributeError: 'str' object
 NetworkStack | description | float | TypeError not raised by us (typeguard/__init__.py:558): type of argu
 NetworkStack | env | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of argumen
 NetworkStack | stack_name | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of

@@ -217,6 +217,22 @@ def test_a_deploy_time_size_of_a_managed_group_is_refused_with_the_reason(cluste
         cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_size=size))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("group", [ManagedNodeGroupOptions, SelfManagedNodeGroupOptions])
+def test_a_deploy_time_ami_type_is_refused_with_the_reason(cluster: EksCluster, group: type) -> None:
+    ami_type = CfnParameter(Stack.of(cluster), f"Ami{group.__name__}").value_as_string
+    add = (
+        cluster.add_managed_node_group
+        if group is ManagedNodeGroupOptions
+        else cluster.add_self_managed_node_group
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"options.ami_type is a deploy-time value \(a token\), but it must be known at synth: "
+        r"it decides the nodes' architecture",
+    ):
+        add("Nodes", group(ami_type=ami_type))
+
+
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
