@@ -107,9 +107,6 @@ NetworkStack | env | empty-list | TypeError not raised by us (typeguard/__init__
 NetworkStack | stack_name | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of
 NetworkStack | termination_protection | token-string | TypeError not raised by us (typeguard/__init__.py:
 NodeRole | description | bool | TypeError not raised by us (typeguard/__init__.py:558): type of argument
-PullThroughCache | rules[0].upstream.registry | token-number | TypeError not raised by us (typeguard/__in
-PullThroughCache | rules[0].upstream.requires_credentials | lazy-string | ValueError without the argument
-PullThroughCache | rules[0].upstream.url | token-number | TypeError not raised by us (typeguard/__init__.
 RegistryReplication | rules[0].destinations[0].account | lazy-string | at synth: RuntimeError: Validation
 """.strip().splitlines()
     )
