@@ -157,7 +157,7 @@ def _declared_classes(owner: type) -> list[type]:
     """The classes an owner names in its upper-case class attributes (`_DRIVER`, `_OPTIONS`), and
     the classes those name in turn: what a base-class annotation means for this subclass."""
     found: list[type] = []
-    for holder in (owner, *[c for c in _direct_declared(owner)]):
+    for holder in (owner, *_direct_declared(owner)):
         for c in _direct_declared(holder):
             if c not in found:
                 found.append(c)
