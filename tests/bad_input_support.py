@@ -44,6 +44,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -89,7 +90,10 @@ def public_construct_classes() -> list[type[Construct]]:
     found = {
         obj
         for obj in public_names().values()
-        if inspect.isclass(obj) and issubclass(obj, Construct) and not obj.__name__.startswith("_")
+        if inspect.isclass(obj)
+        and issubclass(obj, Construct)
+        and not obj.__name__.startswith("_")
+        and not inspect.isabstract(obj)  # an abstract base cannot be built; its subclasses are targets
     }
     return sorted(found, key=lambda c: c.__name__)
 
@@ -146,7 +150,44 @@ class Target:
         ]
 
     def hints(self) -> dict[str, Any]:
-        return hints(self.function)
+        return {name: narrow(self.owner, annotation) for name, annotation in hints(self.function).items()}
+
+
+def _declared_classes(owner: type) -> list[type]:
+    """The classes an owner names in its upper-case class attributes (`_DRIVER`, `_OPTIONS`), and
+    the classes those name in turn: what a base-class annotation means for this subclass."""
+    found: list[type] = []
+    for holder in (owner, *_direct_declared(owner)):
+        for c in _direct_declared(holder):
+            if c not in found:
+                found.append(c)
+    return found
+
+
+def _direct_declared(owner: type) -> list[type]:
+    return [
+        value
+        for name in dir(owner)
+        if name.lstrip("_").isupper() and inspect.isclass(value := getattr(owner, name, None))
+    ]
+
+
+def narrow(owner: type, annotation: Any) -> Any:
+    """A base-class annotation narrowed to the subclass the owner declares for it, if any.
+
+    `EbsStorageClass(driver: CsiDriver, options: StorageClassOptions)` is inherited from the
+    base; the subclass declares `_DRIVER = EbsCsiDriver` (whose `_OPTIONS` is
+    `EbsStorageClassOptions`), so its cases build and walk the driver's own options.
+    """
+    members = _members(annotation)
+    if len(members) != 1 or not inspect.isclass(members[0]) or getattr(members[0], "_is_protocol", False):
+        return annotation
+    base = members[0]
+    narrower = [c for c in _declared_classes(owner) if c is not base and issubclass(c, base)]
+    if not narrower:
+        return annotation
+    chosen = narrower[0]
+    return chosen | None if type(None) in typing.get_args(annotation) else chosen
 
 
 def _is_our_function(func: Any) -> bool:
@@ -271,6 +312,31 @@ SAMPLE_STRINGS = {
     "namespace": "sample",
     "service_account": "sample",
     "key": "sample.example.com/key",
+    "version": "1.35",
+    "cluster_security_group_id": "sg-0123456789abcdef0",
+    "crd_name": "samples.example.com",  # a Kubernetes version with a kubectl layer (an imported cluster's)
+}
+
+# Optional fields a dataclass recipe fills although they have a default, so that every method
+# of what it builds works (an imported cluster without endpoint, CA and service CIDR cannot
+# take self-managed nodes; without the Pod Identity agent it cannot take Pod Identity).
+RICH_FIELDS: dict[str, dict[str, Callable[[Context], Any]]] = {
+    "EksClusterAttributes": {
+        "cluster_endpoint": lambda c: "https://EXAMPLE.gr7.eu-west-1.eks.amazonaws.com",
+        "cluster_certificate_authority_data": lambda c: "c2FtcGxl",
+        "service_ipv4_cidr": lambda c: "172.20.0.0/16",
+        "pod_identity_agent": lambda c: True,
+        "open_id_connect_provider": lambda c: iam.OidcProviderNative.from_oidc_provider_arn(
+            c.stack,
+            "DepOidc",
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+        ),
+    },
+}
+
+# Mappings a required argument of this name needs (a Kubernetes manifest cannot be empty).
+SAMPLE_MAPPINGS: dict[str, Callable[[], Any]] = {
+    "manifests": lambda: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sample"}},
 }
 
 
@@ -326,6 +392,7 @@ def _object_recipes() -> list[tuple[Any, Callable[[Context], Any]]]:
         (ec2.IVpc, Context.vpc),
         (names.get("EksCluster"), Context.cluster),
         (iam.IRole, Context.role),
+        (eks.ICluster, lambda c: c.cluster().kubectl_cluster),  # with its kubectl provider
         (iam.IGrantable, Context.role),
         (ecr.IRepository, lambda c: c.once("repo", lambda: ecr.Repository(c.stack, "DepRepo"))),
         (kms.IKey, lambda c: c.once("key", lambda: kms.Key(c.stack, "DepKey"))),
@@ -407,7 +474,7 @@ def _recipe_one(annotation: Any, context: Context, name: str) -> Any:
     if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
         return next(iter(annotation))
     if _is_mapping(annotation):
-        return {}
+        return SAMPLE_MAPPINGS[name]() if name in SAMPLE_MAPPINGS else {}
     item = _sequence_item(annotation)
     if item is not None:
         return [recipe(item, context, name)]
@@ -423,6 +490,14 @@ def _recipe_one(annotation: Any, context: Context, name: str) -> Any:
             candidate = make(context)
             if all(hasattr(candidate, m) for m in members):
                 return candidate
+    cluster_class = public_names().get("EksCluster")
+    if (
+        inspect.isclass(annotation)
+        and not getattr(annotation, "_is_protocol", False)
+        and annotation is not Construct
+        and issubclass(cluster_class, annotation)
+    ):
+        return context.cluster()  # a cluster's base type (`ClusterBase`): the created cluster
     if inspect.isclass(annotation) and annotation in public_construct_classes():
         return _our_construct(annotation.__name__)(context)
     raise NoRecipeError(f"no recipe for {annotation!r} ({name})")
@@ -459,6 +534,8 @@ def make_dataclass(cls: type, context: Context, path: Path_, bad: Any) -> Any:
                 )
         elif not has_default:
             kwargs[f.name] = recipe(field_hints.get(f.name, Any), context, f.name)
+        elif f.name in RICH_FIELDS.get(cls.__name__, {}):
+            kwargs[f.name] = RICH_FIELDS[cls.__name__][f.name](context)
     return cls(**kwargs)
 
 
@@ -590,7 +667,17 @@ def _build(target: Target, context: Context, path: Path_, bad: Any, extras: tupl
         scope, SUBJECT_ID, **_call_kwargs(owner_target, context, (), None, baseline_extras(owner_target))
     )
     context.complete(owner, SUBJECT_ID)
-    getattr(owner, target.method)(**_call_kwargs(target, context, path, bad, extras))
+    kwargs = _call_kwargs(target, context, path, bad, extras)
+    variadic = next(
+        (p for p in inspect.signature(target.function).parameters.values() if p.kind is p.VAR_POSITIONAL),
+        None,
+    )
+    if variadic is None:
+        getattr(owner, target.method)(**kwargs)
+        return
+    # `add_manifest(construct_id, *manifests)`: one valid item (the items get no bad values)
+    item = recipe(target.hints().get(variadic.name, Any), context, variadic.name)
+    getattr(owner, target.method)(kwargs.pop("construct_id"), item, **kwargs)
 
 
 @cache
@@ -598,7 +685,8 @@ def baseline_extras(target: Target) -> tuple[str, ...]:
     """The optional arguments that need a value for a valid baseline (usually none).
 
     Defaults first; if the target refuses its defaults (it needs one of two arguments, say),
-    each optional argument in turn gets its recipe value, and the first that builds wins.
+    each optional argument in turn gets its recipe value, and the first that builds wins. The
+    baseline that built is synthesized once here; `baseline_outcome` tells how that went.
     """
     candidates: list[tuple[str, ...]] = [()]
     candidates += [(p.name,) for p in target.parameters() if p.default is not inspect.Parameter.empty]
@@ -613,8 +701,22 @@ def baseline_extras(target: Target) -> tuple[str, ...]:
         except Exception as e:
             errors.append(f"{extras}: {type(e).__name__}: {str(e)[:200]}")
             continue
+        try:
+            context.app.synth()
+            _BASELINE_OUTCOMES[target] = Outcome(True, "synthesized", synthesized=True)
+        except Exception as e:
+            _BASELINE_OUTCOMES[target] = Outcome(False, f"at synth: {type(e).__name__}", str(e)[:300])
         return extras
     raise NoRecipeError(f"no valid baseline for {target.name}: " + " | ".join(errors[:3]))
+
+
+_BASELINE_OUTCOMES: dict[Target, Outcome] = {}
+
+
+def baseline_outcome(target: Target) -> Outcome:
+    """How the target's valid baseline synthesized (built once, by `baseline_extras`)."""
+    baseline_extras(target)
+    return _BASELINE_OUTCOMES[target]
 
 
 def run_case(target: Target, path: Path_, kind: str, *, synthesize: bool = True) -> Outcome:
@@ -665,7 +767,11 @@ def _call_kwargs(
                     annotation, inspect.Parameter.empty, context, parameter.name, path[1:], bad
                 )
         elif parameter.default is inspect.Parameter.empty or parameter.name in extras:
-            kwargs[parameter.name] = recipe(annotation, context, parameter.name)
+            value = recipe(annotation, context, parameter.name)
+            # a resource policy's statement needs a principal (an identity policy's must have none)
+            if isinstance(value, iam.PolicyStatement) and "resource_policy" in (target.method or ""):
+                value.add_principals(iam.AccountRootPrincipal())
+            kwargs[parameter.name] = value
     return kwargs
 
 
@@ -681,7 +787,7 @@ def returned_types() -> set[Any]:
     for obj in public_names().values():
         if not inspect.isclass(obj):
             continue
-        for member in vars(obj).values():
+        for member in [m for c in inspect.getmro(obj) for m in vars(c).values()]:
             function = member.fget if isinstance(member, property) else member
             if callable(function):
                 found.add(hints(function).get("return"))

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from cdk_containers.constructs import AppRunnerAutoScaling, AppRunnerService
@@ -151,3 +152,21 @@ def test_a_scaling_token_is_refused_because_the_alpha_checks_it_at_synth() -> No
         match=r"auto_scaling.max_size is a deploy-time value \(a token\), but it must be known at synth",
     ):
         _build(stack, auto_scaling=AppRunnerAutoScaling(max_size=size.value_as_number))
+
+
+STATEMENTS = [
+    ("arn:aws:iam::123456789012:policy/x", "a str"),
+    ({"Effect": "Allow", "Action": "s3:GetObject"}, "a dict"),
+    ([iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])], "a list"),
+]
+
+
+@pytest.mark.parametrize(("statement", "kind"), STATEMENTS, ids=[k for _, k in STATEMENTS])
+def test_a_role_policy_statement_of_the_wrong_kind_is_refused_by_name(statement: Any, kind: str) -> None:
+    service = _build(make_stack("Bad"))
+    with pytest.raises(
+        ValueError,
+        match=r"AppRunnerService 'Bad/Svc': add_to_role_policy\(statement\)=.* is invalid: "
+        r"expected PolicyStatement, " + f"got {kind}",
+    ):
+        service.add_to_role_policy(statement)

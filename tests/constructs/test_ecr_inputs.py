@@ -75,6 +75,26 @@ def _queue(stack: Stack) -> Any:
 
 WRONG_TYPES: list[tuple[str, Build, str]] = [
     (
+        "an upstream URL that is a number",
+        _cache(PullThroughCacheRule(prefix="ecr-public", upstream=UpstreamRegistry("ecr-public", 7, False))),  # type: ignore[arg-type]
+        rf"{CACHE}: rules\[0\].upstream.url=7 is invalid: expected str, got an int",
+    ),
+    (
+        "requires_credentials as a string",
+        _cache(
+            PullThroughCacheRule(
+                prefix="ecr-public", upstream=UpstreamRegistry("ecr-public", "public.ecr.aws", "no")
+            )
+        ),  # type: ignore[arg-type]
+        rf"{CACHE}: rules\[0\].upstream.requires_credentials='no' is invalid: expected bool, got a str",
+    ),
+    (
+        "a policy statement as a JSON-like dict",
+        lambda stack: ContainerRepository(stack, "Repo").add_to_resource_policy({"Effect": "Allow"}),  # type: ignore[arg-type]
+        rf"{REPO}: add_to_resource_policy\(statement\)=\{{'Effect': 'Allow'\}} is invalid: "
+        r"expected PolicyStatement, got a dict",
+    ),
+    (
         "an upstream URL instead of an UpstreamRegistry",
         _cache(PullThroughCacheRule(prefix="ecr-public", upstream="public.ecr.aws")),  # type: ignore[arg-type]
         rf"{CACHE}: rules\[0\].upstream='public.ecr.aws' is invalid: an UpstreamRegistry such as "

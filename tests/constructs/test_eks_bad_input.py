@@ -82,6 +82,28 @@ WRONG_KINDS = [
         r"\(import it with the from_\* methods",
     ),
     (
+        "Fargate subnets not a SubnetSelection",
+        lambda c: c.add_fargate_profile(
+            "F", FargateProfileOptions(selectors=[FargateSelector(namespace="a")], subnets=["subnet-1"])
+        ),
+        r"FargateProfile 'Bad/Eks/F': options.subnets=\['subnet-1'\] is invalid: expected SubnetSelection, "
+        r"got a list",
+    ),
+    (
+        "a Helm release name that is a number",
+        lambda c: c.add_helm_chart(
+            "H", chart="c", repository="https://charts.example.com", namespace="a", release=1.5
+        ),
+        r"EksCluster 'Bad/Eks/H': release=1.5 is invalid: expected str, got a float",
+    ),
+    (
+        "a Helm chart version given as a list",
+        lambda c: c.add_helm_chart(
+            "H", chart="c", repository="https://charts.example.com", namespace="a", version=["1.0"]
+        ),
+        r"EksCluster 'Bad/Eks/H': version=\['1.0'\] is invalid: expected str, got a list",
+    ),
+    (
         "a repository given as a name",
         lambda c: c.allow_pull(["api"]),
         r"EksCluster 'Bad/Eks': allow_pull\(repositories\)\[0\]='api' is invalid: "
@@ -193,6 +215,22 @@ def test_a_deploy_time_size_of_a_managed_group_is_refused_with_the_reason(cluste
         r"aws_eks_v2.Nodegroup compares the sizes",
     ):
         cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_size=size))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("group", [ManagedNodeGroupOptions, SelfManagedNodeGroupOptions])
+def test_a_deploy_time_ami_type_is_refused_with_the_reason(cluster: EksCluster, group: type) -> None:
+    ami_type = CfnParameter(Stack.of(cluster), f"Ami{group.__name__}").value_as_string
+    add = (
+        cluster.add_managed_node_group
+        if group is ManagedNodeGroupOptions
+        else cluster.add_self_managed_node_group
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"options.ami_type is a deploy-time value \(a token\), but it must be known at synth: "
+        r"it decides the nodes' architecture",
+    ):
+        add("Nodes", group(ami_type=ami_type))
 
 
 @pytest.mark.parametrize(

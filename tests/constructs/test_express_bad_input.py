@@ -9,6 +9,7 @@ from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
@@ -217,3 +218,21 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "port=0" in str(error.value)
     assert "cpu=3000" in str(error.value)
     assert "environment['PORT']=8080" in str(error.value)
+
+
+STATEMENTS = [
+    ("arn:aws:iam::123456789012:policy/x", "a str"),
+    ({"Effect": "Allow", "Action": "s3:GetObject"}, "a dict"),
+    ([iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])], "a list"),
+]
+
+
+@pytest.mark.parametrize(("statement", "kind"), STATEMENTS, ids=[k for _, k in STATEMENTS])
+def test_a_role_policy_statement_of_the_wrong_kind_is_refused_by_name(statement: Any, kind: str) -> None:
+    service = _build(make_stack("Bad"))
+    with pytest.raises(
+        ValueError,
+        match=r"ExpressService 'Bad/Svc': add_to_role_policy\(statement\)=.* is invalid: "
+        r"expected PolicyStatement, " + f"got {kind}",
+    ):
+        service.add_to_role_policy(statement)

@@ -111,6 +111,9 @@ def test_nat_gateway_count_is_configurable() -> None:
             {"flow_log_encryption_key": "alias/logs"},
             r"flow_log_encryption_key='alias/logs' is invalid: a kms.IKey",
         ),
+        ({"tags": 7}, r"tags=7 is invalid: expected a mapping of str to str, got an int"),
+        ({"tags": [("team", "a")]}, r"tags=\[\('team', 'a'\)\] is invalid: expected a mapping of str to str"),
+        ({"tags": {"team": 1}}, r"tags\['team'\]=1 is invalid: expected str, got an int"),
     ],
 )
 def test_bad_network_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:

@@ -122,6 +122,11 @@ class PullThroughCacheRule:
             f"UpstreamRegistry.azure(name), got {describe(self.upstream)}",
         ):
             return
+        u, up = self.upstream, f"{argument}.upstream"
+        if not (problems.check_str(f"{up}.registry", u.registry) & problems.check_str(f"{up}.url", u.url)):
+            return
+        if not problems.check_type(f"{up}.requires_credentials", u.requires_credentials, bool):
+            return
         if self.credentials is not None and not hasattr(self.credentials, "secret_arn"):
             problems.add(
                 f"{argument}.credentials",

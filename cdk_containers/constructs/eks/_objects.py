@@ -119,6 +119,8 @@ class KubernetesObjects(Construct):
                 "a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
             )
         problems.check_mapping("values", values, object)
+        problems.check_str("version", version, optional=True)
+        problems.check_str("release", release, optional=True)
         problems.raise_if_any()
         handler = self._kubectl()
         chart_construct = eks.HelmChart(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, ArnFormat, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -57,7 +58,7 @@ class FargateProfile(Construct):
         ):
             assert options is not None
             options._check(problems, "options")
-            if cluster_ok and options.subnets is not None:
+            if cluster_ok and isinstance(options.subnets, ec2.SubnetSelection):  # else refused above
                 check_private_subnets(
                     problems, "options.subnets", cluster.vpc, options.subnets, what="Fargate pods"
                 )

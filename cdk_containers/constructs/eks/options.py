@@ -214,7 +214,9 @@ class _NodeGroupOptions:
                 "AL2023 or Bottlerocket: EKS publishes no AL2 AMIs from Kubernetes 1.33 on",
             )
         else:
-            ami_ok = problems.check_choice(f"{a}.ami_type", self.ami_type, _ami.SUPPORTED_AMI_TYPES)
+            ami_ok = problems.check_choice(f"{a}.ami_type", self.ami_type, _ami.SUPPORTED_AMI_TYPES) and (
+                problems.check_known(f"{a}.ami_type", self.ami_type, "it decides the nodes' architecture")
+            )
         problems.check_choice(
             f"{a}.capacity_type", self.capacity_type, [eks.CapacityType.ON_DEMAND, eks.CapacityType.SPOT]
         )
