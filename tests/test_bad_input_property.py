@@ -92,20 +92,10 @@ KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
     for t, a, k, what in (
         line.split("|", 3)
         for line in """
-AppRunnerStack | env | int | TypeError not raised by us (typeguard/__init__.py:558): type of argument env
 AppRunnerStack | synthesizer | mapping | RuntimeError: Passed to parameter props of new aws-cdk-lib.Stack
 CsiDriver | cluster | str | at synth: RuntimeError: ValidationFailed: Validation failed. A copy of this r
 EksCluster.add_managed_node_group | options.max_unavailable | token-number | RuntimeError: maxUnavailable
-EksClusterStack | description | empty-mapping | TypeError not raised by us (typeguard/__init__.py:558): t
-EksClusterStack | env | str | TypeError not raised by us (typeguard/__init__.py:558): type of argument en
-EksClusterStack | stack_name | empty-str | RuntimeError: Stack name must match the regular expression: /^
-EksClusterStack | termination_protection | arn-str | TypeError not raised by us (typeguard/__init__.py:55
-ExpressServiceStack | env | token-number | TypeError not raised by us (typeguard/__init__.py:558): type o
 ExpressServiceStack | synthesizer | token-list | RuntimeError: Passed to parameter props of new aws-cdk-l
-NetworkStack | description | float | TypeError not raised by us (typeguard/__init__.py:558): type of argu
-NetworkStack | env | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of argumen
-NetworkStack | stack_name | empty-list | TypeError not raised by us (typeguard/__init__.py:558): type of
-NetworkStack | termination_protection | token-string | TypeError not raised by us (typeguard/__init__.py:
 NodeRole | description | bool | TypeError not raised by us (typeguard/__init__.py:558): type of argument
 RegistryReplication | rules[0].destinations[0].account | lazy-string | at synth: RuntimeError: Validation
 """.strip().splitlines()
