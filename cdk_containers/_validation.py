@@ -314,14 +314,18 @@ class Problems:
     def check_choice(
         self, argument: str, value: Any, choices: Iterable[Any], *, optional: bool = False
     ) -> bool:
-        """Record a problem unless ``value`` is one of ``choices`` (an enum's members, say)."""
+        """Record a problem unless ``value`` is one of ``choices`` (an enum's members, say).
+
+        A token is refused: a choice among members decides what is synthesized, so it must be
+        made at synth.
+        """
         options = list(choices)
         if value is None and optional:
             return True
         if any(value is c or (type(value) is type(c) and value == c) for c in options):
             return True
-        if is_token(value):
-            return True
+        if not self.check_known(argument, value, "it chooses among fixed members"):
+            return False
         shown = ", ".join(getattr(c, "name", None) or repr(c) for c in options)
         self.add(argument, value, f"one of {shown}")
         return False

@@ -93,3 +93,13 @@ def test_a_missing_optional_dependency_names_the_extra_to_install() -> None:
 
     with pytest.raises(ImportError, match=r"pip install 'cdk-containers\[eks\]'"):
         require("aws_cdk.no_such_module_here", extra="eks", feature="EksCluster")
+
+
+def test_a_token_where_an_enum_member_is_meant_is_refused_with_the_reason(tokens: tuple[str, float]) -> None:
+    text, _ = tokens
+    problems = Problems("Thing", "App/Thing")
+    assert not problems.check_choice("effect", text, ["NoSchedule", "NoExecute"])
+    assert (
+        "effect is a deploy-time value (a token), but it must be known at synth: it chooses among"
+        in _raises(problems)
+    )

@@ -399,3 +399,23 @@ def test_add_on_configuration_as_a_json_string_is_blamed_on_configuration(cluste
         r"as \{'replicas': 2\}, not a JSON string",
     ):
         cluster.add_addon("metrics-server", configuration='{"replicas": 2}')  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("group", [ManagedNodeGroupOptions, SelfManagedNodeGroupOptions])
+def test_no_taints_is_an_empty_list_not_none(cluster: EksCluster, group: type) -> None:
+    add = (
+        cluster.add_managed_node_group
+        if group is ManagedNodeGroupOptions
+        else cluster.add_self_managed_node_group
+    )
+    with pytest.raises(ValueError, match=r"options\.taints=None is invalid: a list of Taint is required"):
+        add("NoneTaints", group(taints=None))
+
+
+def test_a_deploy_time_taint_effect_is_refused_with_the_reason(cluster: EksCluster) -> None:
+    effect = CfnParameter(Stack.of(cluster), "Effect").value_as_string
+    with pytest.raises(ValueError, match=r"options\.taints\[0\]\.effect is a deploy-time value \(a token\)"):
+        cluster.add_managed_node_group(
+            "TokenEffect",
+            ManagedNodeGroupOptions(taints=[Taint(key="k", effect=effect)]),  # type: ignore[arg-type]
+        )

@@ -214,9 +214,9 @@ class _NodeGroupOptions:
                 "AL2023 or Bottlerocket: EKS publishes no AL2 AMIs from Kubernetes 1.33 on",
             )
         else:
-            ami_ok = problems.check_choice(f"{a}.ami_type", self.ami_type, _ami.SUPPORTED_AMI_TYPES) and (
-                problems.check_known(f"{a}.ami_type", self.ami_type, "it decides the nodes' architecture")
-            )
+            ami_ok = problems.check_known(
+                f"{a}.ami_type", self.ami_type, "it decides the nodes' architecture"
+            ) and problems.check_choice(f"{a}.ami_type", self.ami_type, _ami.SUPPORTED_AMI_TYPES)
         problems.check_choice(
             f"{a}.capacity_type", self.capacity_type, [eks.CapacityType.ON_DEMAND, eks.CapacityType.SPOT]
         )
@@ -226,7 +226,7 @@ class _NodeGroupOptions:
             for i, item in enumerate(self.instance_types):
                 self._check_instance_type(problems, f"{a}.instance_types[{i}]", item, ami_ok)
         check_labels(problems, f"{a}.labels", self.labels, node=True)
-        if problems.check_list(f"{a}.taints", self.taints, Taint):
+        if problems.check_list(f"{a}.taints", self.taints, Taint, optional=False):
             for i, taint in enumerate(self.taints):
                 taint._check(problems, f"{a}.taints[{i}]")
         problems.check_int(
