@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Stack, Stage, Token, Validations
+from aws_cdk import Acknowledgment, Stack, Token, Validations
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = [
     "acknowledge",
     "acknowledge_codebuild_defaults",
-    "acknowledge_environment_literals",
     "acknowledge_pipeline",
 ]
 
@@ -57,32 +56,6 @@ def acknowledge_codebuild_defaults(project: codebuild.Project) -> None:
         "CodeBuild's generated policy: the wildcards are the log streams of this project's own log "
         "group and report groups whose names start with this project's name, nothing wider",
     )
-
-
-def acknowledge_environment_literals(stage: Stage) -> None:
-    """Repeat every `<AWS::Region>`/`<AWS::AccountId>` acknowledgement with the stage's literals.
-
-    The constructs write their acknowledgement ids for environment-agnostic stacks, where an
-    ARN reads `arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:...`; in a stage with an
-    explicit account and region, cdk-nag reports the same finding with literal values, and
-    the acknowledgement no longer matches. The reason stays the construct's own.
-    """
-    account, region = stage.account, stage.region
-    if account is None or region is None:
-        return
-    for construct in stage.node.find_all():
-        for entry in construct.node.metadata:
-            if entry.type != "aws:cdk:acknowledged-rules" or not isinstance(entry.data, dict):
-                continue
-            for rule, reason in entry.data.items():
-                rule_id = str(rule).removeprefix("Annotation::")
-                literal = (
-                    rule_id.replace("<AWS::Partition>", "aws")
-                    .replace("<AWS::Region>", region)
-                    .replace("<AWS::AccountId>", account)
-                )
-                if literal != rule_id:
-                    Validations.of(construct).acknowledge(Acknowledgment(id=literal, reason=str(reason)))
 
 
 def acknowledge_pipeline(stack: DeliveryPipelineStack) -> None:

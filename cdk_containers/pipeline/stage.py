@@ -8,7 +8,6 @@ from aws_cdk import CfnOutput, Environment, Stack, Stage
 from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.pipeline._acknowledgements import acknowledge_environment_literals
 from cdk_containers.pipeline.checks import ChecksRunner, EnvironmentChecksStack
 from cdk_containers.pipeline.config import EnvironmentConfig
 from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
@@ -115,8 +114,6 @@ class PlatformStage(Stage):
                 environment=environment,
                 runner=checks_runner,
             )
-
-        acknowledge_environment_literals(self)
 
     @property
     def service_url_output(self) -> CfnOutput | None:

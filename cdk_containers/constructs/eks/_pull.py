@@ -10,6 +10,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_containers._nag import nag_arn
 from cdk_containers._validation import Problems
 from cdk_containers.constructs.eks._cluster_checks import check_object
 
@@ -53,8 +54,9 @@ def grant(role: iam.IRole, repositories: Sequence[ecr.IRepository], prefixes: Se
     for prefix in prefixes:
         Validations.of(role).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:"
-                f"repository/{prefix}/*]",
+                id="AwsSolutions-IAM5[Resource::"
+                + nag_arn(role, "ecr:{region}:{account}:repository/" + prefix + "/*")
+                + "]",
                 reason=f"the repositories under the pull-through cache prefix '{prefix}' are created by the "
                 "first pull of each upstream image, so their names are unknown before; the grant covers "
                 "only that prefix in this account and region",

@@ -13,6 +13,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from cdk_containers._nag import nag_arn
+
 __all__ = [
     "ONTAP_NFS_PORTS",
     "TRIDENT_BACKEND_CRD",
@@ -180,8 +182,9 @@ def trident_policy(
         "AwsSolutions-IAM5[Resource::*]": "fsx:DescribeFileSystems, DescribeStorageVirtualMachines and "
         "DescribeVolumes do not support resource-level permissions; they are read-only, and every write "
         "is scoped to this file system's ARNs",
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:"
-        f"volume/<{logical_ref}>/*]": "Trident creates a volume per claim at run time, so the ARN ends "
+        "AwsSolutions-IAM5[Resource::"
+        + nag_arn(policy, "fsx:{region}:{account}:volume/<" + logical_ref + ">/*")
+        + "]": "Trident creates a volume per claim at run time, so the ARN ends "
         "in a wildcard, but it is scoped to the one file system this construct creates",
     }
     for rule, reason in reasons.items():

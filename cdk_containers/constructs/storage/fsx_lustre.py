@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._nag import nag_arn
 from cdk_containers._validation import Problems
 from cdk_containers.constructs.storage._common import (
     StorageCluster,
@@ -232,12 +233,14 @@ class FsxLustreCsiDriver(CsiDriver):
             "so its id is unknown when the policy is written; fsx:CreateFileSystem, "
             "fsx:DescribeFileSystems and the EC2 Describe calls are not scoped to an ARN here, and none "
             "of them changes or deletes existing data",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:fsx:<AWS::Region>:<AWS::AccountId>:"
-            "file-system/*]": "File systems are created per claim at run time, so they have no known "
+            "AwsSolutions-IAM5[Resource::"
+            + nag_arn(role, "fsx:{region}:{account}:file-system/*")
+            + "]": "File systems are created per claim at run time, so they have no known "
             "ARN; resize and delete also require the driver's CSIVolumeName tag, and tagging is what "
             "the driver's tag-on-create needs",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/"
-            "aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/*]": "FSx names the "
+            "AwsSolutions-IAM5[Resource::"
+            + nag_arn(role, "iam::{account}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/*")
+            + "]": "FSx names the "
             "service-linked role for S3 data repositories itself; the wildcard covers only roles "
             "under that one service-linked path",
         }
