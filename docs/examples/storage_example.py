@@ -7,7 +7,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
 
-from cdk_containers.constructs.eks import EksCluster, FargateSelector, ManagedNodeGroupOptions
+from cdk_containers.constructs.eks import (
+    EksCluster,
+    FargateProfileOptions,
+    FargateSelector,
+    ManagedNodeGroupOptions,
+)
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EbsFileSystemType,
@@ -26,7 +31,9 @@ def build(stack: Stack) -> None:
     cluster = EksCluster(stack, "Eks", vpc=vpc)
     # EBS and FSx need EC2 nodes: add capacity before the drivers.
     cluster.add_managed_node_group("General", ManagedNodeGroupOptions())
-    cluster.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
+    cluster.add_fargate_profile(
+        "Serverless", FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")])
+    )
 
     key = kms.Key(stack, "StorageKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
 
