@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,26 @@ from cdk_containers.testing import SynthResult, cdk_json_context, synthesize
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
+#: Where the apps of this session (of this xdist worker) write their cloud assemblies. An
+#: ``App()`` without ``outdir`` leaves a ``cdk.out*`` directory in the system temp directory that
+#: nothing removes (those with a cluster hold the kubectl layers, about 58 MB), so the bad-input
+#: cases alone would leave gigabytes behind per run; this one goes at the end of the session.
+_SESSION_OUTDIRS = Path(tempfile.mkdtemp(prefix="cdk-containers-tests-"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_OUTDIRS, ignore_errors=True)
+
 
 def make_app(outdir: Path | None = None, **context: object) -> App:
-    """An ``App`` with the feature flags of this repository's cdk.json."""
+    """An ``App`` with the feature flags of this repository's cdk.json.
+
+    Without ``outdir`` it writes into a fresh directory of this session's, removed at its end.
+    """
     merged = {**cdk_json_context(CDK_JSON), **context}
-    return App(outdir=str(outdir) if outdir else None, context=merged)
+    if outdir is None:
+        outdir = Path(tempfile.mkdtemp(prefix="cdk.out", dir=_SESSION_OUTDIRS))
+    return App(outdir=str(outdir), context=merged)
 
 
 def build_nagged_example_app(outdir: Path | None = None) -> tuple[App, dict[str, Stack]]:
