@@ -1,17 +1,21 @@
 """Post-deploy checks: proof that an environment works, not only that CloudFormation finished.
 
-A check of the cluster's nodes must reach the API server's private endpoint, so it runs
-inside the environment's VPC, in the environment's account. CDK Pipelines runs every step
-in the pipeline's account, and a CodeBuild project cannot sit in another account's VPC, so
-the check has two halves:
+A check of the cluster's nodes must reach the API server's private endpoint, and a check of
+an ECS Express Mode service must reach its internal load balancer, so both run inside the
+environment's VPC, in the environment's account. CDK Pipelines runs every step in the
+pipeline's account, and a CodeBuild project cannot sit in another account's VPC, so these
+checks have two halves:
 
-* `EnvironmentChecksStack`, deployed by the stage into the environment: a CodeBuild project
-  in the VPC's private subnets whose role has an EKS access entry (a Kubernetes group bound
-  to a read-only ClusterRole on nodes) and runs `kubectl get nodes` against the private
-  endpoint; and a role that only the pipeline's checks role may assume, allowed to start
-  that project and read its result;
-* `nodes_ready_step`, a pipeline step that assumes that role, starts the project, waits
-  for it and fails when the build fails, which fails the wave and stops the pipeline.
+* `EnvironmentChecksStack`, deployed by the stage into the environment: CodeBuild projects
+  in the VPC's private subnets (one whose role has an EKS access entry, a Kubernetes group
+  bound to a read-only ClusterRole on nodes, and runs `kubectl get nodes` against the private
+  endpoint; one that requests the internal service URL it is given); and a role that only
+  the pipeline's checks role may assume, allowed to start those projects and read their results;
+* `nodes_ready_step` and `internal_service_healthy_step`, pipeline steps that assume that
+  role, start a project, wait for it and fail when the build fails, which fails the wave and
+  stops the pipeline.
+
+`service_healthy_step` checks a public URL (App Runner's) directly from the pipeline account.
 """
 
 from __future__ import annotations
