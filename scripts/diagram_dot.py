@@ -60,6 +60,12 @@ COLOURS: dict[str, tuple[str, str]] = {
     "log_group": _MANAGEMENT,
     "event_rule": _MANAGEMENT,
     "sns_topic": _MANAGEMENT,
+    # The delivery pipeline (scripts.diagram_pipeline): developer tools, CloudFormation, gates.
+    "pipeline_source": _DATABASE,
+    "pipeline_build": _DATABASE,
+    "pipeline_check": _DATABASE,
+    "pipeline_deploy": _MANAGEMENT,
+    "pipeline_approval": _SECURITY,
 }
 #: group kind -> (border colour, fill, style), after the AWS architecture group styles.
 FRAMES: dict[str, tuple[str, str, str]] = {
@@ -70,6 +76,9 @@ FRAMES: dict[str, tuple[str, str, str]] = {
     "eks": ("#D86613", "#FFFFFF", "solid"),
     "registry": ("#D86613", "#FFFFFF", "solid"),
     "security": ("#DD344C", "#FFFFFF", "solid"),
+    "account": ("#E7157B", "#FFFFFF", "solid"),
+    "wave": ("#545B64", "#FFFFFF", "solid"),
+    "environment": ("#00A4A6", "#FFFFFF", "dashed"),
 }
 _PUBLIC_SUBNETS = ("#7AA116", "#F2F8EC", "solid")
 

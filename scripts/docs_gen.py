@@ -9,7 +9,9 @@ once and writes:
   ``docs/diagrams/pictures.json`` records which source each picture was drawn from;
 * ``docs/stacks/<Stack>.md`` (docstring, picture, resources, acknowledged findings) and
   ``docs/stacks/index.md``; ``docs/security-acknowledgements.md``;
-* ``docs/reference/<family>.md``: the API reference of each construct family.
+* ``docs/reference/<family>.md``: the API reference of each construct family;
+* ``docs/diagrams/pipeline.dot`` (and ``.png``): the delivery pipeline, stage by stage, read
+  from the synthesized delivery app (``pipeline_app.py``; see `scripts.diagram_pipeline`).
 
 ``tests/docs/test_generated.py`` regenerates the text files from the test session's
 synthesis and fails when a committed file differs, so a stack change without
@@ -38,6 +40,7 @@ from aws_cdk import App, Stack, Validations
 
 from scripts.diagram_dot import to_dot
 from scripts.diagram_model import Model, build_model, build_overview, read_assembly
+from scripts.diagram_pipeline import PIPELINE, build_pipeline_model
 from scripts.docstrings import markdown
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +65,27 @@ def synthesize_example_app(outdir: Path) -> tuple[Any, dict[str, Stack]]:
     stacks = build_example_app(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return synthesize(app), stacks
+
+
+def synthesize_delivery_app(outdir: Path) -> tuple[dict[str, Any], str, str]:
+    """The delivery app, built as ``pipeline_app.py`` builds it and synthesized into ``outdir``.
+
+    Returns the pipeline stack's template, its account and its region.
+    """
+    from cdk_containers.pipeline import build_delivery_app
+    from cdk_containers.testing import cdk_json_context
+
+    app = App(outdir=str(outdir), context=cdk_json_context(REPO_ROOT / "cdk.json"))
+    stack = build_delivery_app(app, root=REPO_ROOT)
+    app.synth()
+    template: dict[str, Any] = json.loads((outdir / stack.template_file).read_text(encoding="utf-8"))
+    return template, str(stack.account), str(stack.region)
+
+
+def pipeline_files(template: Mapping[str, Any], *, account: str, region: str) -> dict[Path, str]:
+    """The generated files of the delivery app: the picture source of its pipeline."""
+    model = build_pipeline_model(template, account=account, region=region)
+    return {DIAGRAMS / f"{PIPELINE}.dot": to_dot(model)}
 
 
 def models(outdir: Path, stack_names: list[str]) -> dict[str, Model]:
@@ -325,8 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     with tempfile.TemporaryDirectory(prefix="cdk-containers-docs-") as outdir:
-        synth, stacks = synthesize_example_app(Path(outdir))
+        synth, stacks = synthesize_example_app(Path(outdir) / "example")
         files = generated_files(synth, stacks)
+        template, account, region = synthesize_delivery_app(Path(outdir) / "delivery")
+        files.update(pipeline_files(template, account=account, region=region))
         for path, text in sorted(files.items()):
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -6,7 +6,8 @@
   `platform_config_from_context`, every problem reported at once;
 * `PlatformStage`: the example stacks for one environment;
 * `DeliveryPipelineStack`: the self-mutating pipeline, wave by wave, with post-deploy checks;
-* `EnvironmentChecksStack`, `ChecksRunner`: the in-account half of the nodes-Ready check;
+* `EnvironmentChecksStack`, `ChecksRunner`: the in-account half of the in-VPC checks (nodes
+  Ready; an internal Express Mode endpoint answers);
 * `build_delivery_app`: what `pipeline_app.py` (`make synth-pipeline`) builds.
 
 See docs/pipeline.md.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_containers._validation import Problems
+from cdk_containers.constructs.app_runner._options import APP_RUNNER_REGIONS
 from cdk_containers.pipeline._rules import check_environments_together, check_pipeline_against
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "FeaturesConfig",
     "PipelineConfig",
     "PlatformConfig",
+    "WEB_TIERS",
     "load_platform_config",
     "platform_config_from_context",
 ]
@@ -74,6 +76,10 @@ class CapacityConfig:
         problems.check_int(f"{argument}.batch_max_size", self.batch_max_size, minimum=0, maximum=100)
 
 
+#: The web tiers an environment can run, by their `features.web` spelling.
+WEB_TIERS: tuple[str, ...] = ("none", "app-runner", "express")
+
+
 @dataclass(frozen=True, kw_only=True)
 class FeaturesConfig:
     """Which optional parts of the platform one environment gets.
@@ -81,20 +87,32 @@ class FeaturesConfig:
     Attributes:
         eks: The EKS cluster (and its storage drivers) and the nodes-Ready check.
             Defaults to `True`.
-        app_runner: The App Runner service and its cache, and the service health check. App
-            Runner takes no new customers since 2026-04-30: leave it off in new accounts.
-            Defaults to `False`.
+        web: The web tier and its Valkey cache, with a service health check after each
+            deploy: `"app-runner"` (`AppRunnerStack`, public URL, checked from the pipeline
+            account), `"express"` (`ExpressServiceStack` on ECS Express Mode, internal URL,
+            checked from inside the environment's VPC) or `"none"`. App Runner takes no new
+            customers since 2026-04-30, so an environment in a new account uses `"express"`.
+            Defaults to `"none"`.
         registry_scanning: The account-wide ECR registry scanning configuration (one per
             account and region; it replaces the account's existing one). Defaults to `False`.
     """
 
     eks: bool = True
-    app_runner: bool = False
+    web: str = "none"
     registry_scanning: bool = False
 
-    def _check(self, problems: Problems, argument: str) -> None:
-        for item in fields(self):
-            problems.check_type(f"{argument}.{item.name}", getattr(self, item.name), bool)
+    def _check(self, problems: Problems, argument: str, *, region: str | None = None) -> None:
+        problems.check_type(f"{argument}.eks", self.eks, bool)
+        problems.check_type(f"{argument}.registry_scanning", self.registry_scanning, bool)
+        if problems.check_choice(f"{argument}.web", self.web, WEB_TIERS) and (
+            self.web == "app-runner" and region is not None and region not in APP_RUNNER_REGIONS
+        ):
+            problems.add(
+                f"{argument}.web",
+                self.web,
+                f"a web tier that runs in {region}: App Runner runs only in "
+                f"{', '.join(sorted(APP_RUNNER_REGIONS))}; use 'express' there",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +218,7 @@ class EnvironmentConfig:
             zones = len(self.availability_zones) if zones_ok else None
             self.capacity._check(problems, f"{argument}.capacity", zones=zones)
         if problems.check_type(f"{argument}.features", self.features, FeaturesConfig):
-            self.features._check(problems, f"{argument}.features")
+            self.features._check(problems, f"{argument}.features", region=self.region if region_ok else None)
 
 
 @dataclass(frozen=True, kw_only=True)

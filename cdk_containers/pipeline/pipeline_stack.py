@@ -16,6 +16,7 @@ from cdk_containers.pipeline._acknowledgements import acknowledge_pipeline
 from cdk_containers.pipeline.checks import (
     ChecksRunner,
     check_invoker_role_name,
+    internal_service_healthy_step,
     nodes_ready_step,
     service_healthy_step,
 )
@@ -41,8 +42,10 @@ class DeliveryPipelineStack(Stack):
     * one pipeline stage per wave, in `pipeline.waves` order, each deploying its environments
       (a `PlatformStage` each) in parallel, with a manual approval first for the waves in
       `pipeline.approval_before`;
-    * after each environment: the service health check (with App Runner) and the in-VPC
-      nodes-Ready check (with EKS); a failed check fails the wave and stops the pipeline;
+    * after each environment: the service health check (with a web tier: from the pipeline
+      account for App Runner's public URL, from inside the VPC for Express Mode's internal
+      one) and the in-VPC nodes-Ready check (with EKS); a failed check fails the wave and
+      stops the pipeline;
     * cross-account artifact encryption (`cross_account_keys`, key rotation on) and a role,
       `<name_prefix>-pipeline-checks`, that the environments' checks stacks trust;
     * CodeBuild logs in one log group with a customer key and a retention.
@@ -121,7 +124,7 @@ class DeliveryPipelineStack(Stack):
         invokers = [
             f"arn:{self.partition}:iam::{e.account}:role/{check_invoker_role_name(e)}"
             for e in config.environments
-            if e.features.eks
+            if e.features.eks or e.features.web == "express"
         ]
         if invokers:
             self.checks_role.add_to_policy(
@@ -184,9 +187,14 @@ class DeliveryPipelineStack(Stack):
                 )
                 self.stages[environment.name] = stage
                 post: list[pipelines.Step] = []
-                if stage.service_url_output is not None:
-                    post.append(service_healthy_step(environment, stage.service_url_output))
-                if stage.checks is not None:
+                service_url = stage.service_url_output
+                if service_url is not None and not stage.service_url_is_internal:
+                    post.append(service_healthy_step(environment, service_url))
+                elif service_url is not None and stage.checks is not None:
+                    post.append(
+                        internal_service_healthy_step(environment, service_url, runner_role=self.checks_role)
+                    )
+                if stage.checks is not None and stage.checks.nodes_project is not None:
                     post.append(nodes_ready_step(environment, runner_role=self.checks_role))
                 wave.add_stage(stage, post=post)
 

@@ -10,7 +10,13 @@ from constructs import Construct
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.pipeline.checks import ChecksRunner, EnvironmentChecksStack
 from cdk_containers.pipeline.config import EnvironmentConfig
-from cdk_containers.stacks import AppRunnerStack, EksClusterStack, NetworkStack, RegistryStack
+from cdk_containers.stacks import (
+    AppRunnerStack,
+    EksClusterStack,
+    ExpressServiceStack,
+    NetworkStack,
+    RegistryStack,
+)
 
 __all__ = ["PlatformStage"]
 
@@ -24,10 +30,13 @@ class PlatformStage(Stage):
     * `RegistryStack`;
     * `EksClusterStack` (when `features.eks`), with cluster-admin access for the
       configured admin roles;
-    * `AppRunnerStack` (when `features.app_runner`);
-    * `ChecksStack` (when `features.eks` and `checks_runner` is given): the
-      in-VPC project that proves the cluster's nodes are Ready, and the role the pipeline
-      assumes to start it (see `EnvironmentChecksStack`).
+    * the web tier `features.web` names: `AppRunnerStack` (`"app-runner"`) or
+      `ExpressServiceStack` (`"express"`, for accounts App Runner does not take);
+    * `ChecksStack` (when `checks_runner` is given and there is something to check from
+      inside the VPC: the cluster, or the Express Mode service's internal endpoint): the
+      in-VPC projects that prove the cluster's nodes are Ready and the internal service
+      answers, and the role the pipeline assumes to start them (see
+      `EnvironmentChecksStack`).
 
     Stack names are `<name_prefix>-<name>-<stack>`, so copies with different prefixes live
     side by side. The configured zones are given to CDK as the answer of its
@@ -96,32 +105,56 @@ class PlatformStage(Stage):
             )
             built["EksClusterStack"] = self.eks_cluster
         self.app_runner: AppRunnerStack | None = None
-        """The App Runner service, when `features.app_runner` is on."""
-        if environment.features.app_runner:
+        """The App Runner service, when `features.web` is `"app-runner"`."""
+        if environment.features.web == "app-runner":
             self.app_runner = AppRunnerStack(
                 self, "AppRunnerStack", **_stack_arguments("AppRunnerStack", environment, built)
             )
             built["AppRunnerStack"] = self.app_runner
+        self.express: ExpressServiceStack | None = None
+        """The ECS Express Mode service, when `features.web` is `"express"`."""
+        if environment.features.web == "express":
+            self.express = ExpressServiceStack(
+                self, "ExpressServiceStack", **_stack_arguments("ExpressServiceStack", environment, built)
+            )
+            built["ExpressServiceStack"] = self.express
 
         self.checks: EnvironmentChecksStack | None = None
-        """The in-account half of the post-deploy checks, when there is a cluster to check."""
-        if self.eks_cluster is not None and checks_runner is not None:
+        """The in-account half of the post-deploy checks, when something is checked from the VPC."""
+        if checks_runner is not None and (self.eks_cluster is not None or self.express is not None):
             self.checks = EnvironmentChecksStack(
                 self,
                 "ChecksStack",
                 stack_name=_stack_name(environment, "checks"),
-                cluster=self.eks_cluster.eks,
+                vpc=self.network.vpc,
+                cluster=self.eks_cluster.eks if self.eks_cluster is not None else None,
+                service_check=self.express is not None,
                 environment=environment,
                 runner=checks_runner,
             )
 
     @property
+    def web(self) -> AppRunnerStack | ExpressServiceStack | None:
+        """The web tier's stack (App Runner or Express Mode), or `None` without one."""
+        return self.app_runner or self.express
+
+    @property
     def service_url_output(self) -> CfnOutput | None:
-        """The `ServiceUrl` output of the App Runner stack, or `None` without App Runner."""
-        if self.app_runner is None:
+        """The web tier's `ServiceUrl` output (`https://` and the endpoint), or `None` without one.
+
+        Both web stacks name it `ServiceUrl`: App Runner's is public, Express Mode's is the
+        internal load balancer's endpoint, reachable only from inside the VPC.
+        """
+        web = self.web
+        if web is None:
             return None
-        output = self.app_runner.node.try_find_child("ServiceUrl")
+        output = web.node.try_find_child("ServiceUrl")
         return output if isinstance(output, CfnOutput) else None
+
+    @property
+    def service_url_is_internal(self) -> bool:
+        """Whether the service URL answers only inside the VPC (Express Mode's internal endpoint)."""
+        return self.express is not None
 
 
 def _stack_name(environment: EnvironmentConfig, stack: str) -> str:
@@ -162,7 +195,7 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
             node_max_size=environment.capacity.node_max_size,
             batch_max_size=environment.capacity.batch_max_size,
         )
-    elif stack == "AppRunnerStack":
+    elif stack in ("AppRunnerStack", "ExpressServiceStack"):
         network, registry = built["NetworkStack"], built["RegistryStack"]
         assert isinstance(network, NetworkStack)
         assert isinstance(registry, RegistryStack)

@@ -1,4 +1,4 @@
-"""EnvironmentChecksStack: the in-account half of the nodes-Ready check."""
+"""EnvironmentChecksStack: the in-account half of the nodes-Ready and internal-service checks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_containers.pipeline import DeliveryPipelineStack
+from cdk_containers.pipeline import (
+    ChecksRunner,
+    DeliveryPipelineStack,
+    EnvironmentChecksStack,
+    EnvironmentConfig,
+)
 from cdk_containers.pipeline.checks import NODE_READER_GROUP
 from cdk_containers.testing import SynthResult
+from tests.conftest import make_app
 from tests.pipeline.conftest import stage_template, stage_template_json
 from tests.support import resources_of_type
 
@@ -135,3 +141,90 @@ def test_the_check_waits_for_ready_nodes_with_a_checksum_verified_kubectl(
     assert 'test \\"$ready\\" -ge \\"$MIN_READY_NODES\\"' in spec
     variables = {v["Name"]: v["Value"] for v in project["Properties"]["Environment"]["EnvironmentVariables"]}
     assert variables["MIN_READY_NODES"] == "1"
+
+
+@pytest.fixture(scope="module")
+def staging_checks_json(
+    delivery_pipeline: DeliveryPipelineStack, delivery_synth: SynthResult
+) -> dict[str, Any]:
+    checks = delivery_pipeline.stages["staging"].checks
+    assert checks is not None
+    return stage_template_json(delivery_synth, checks)
+
+
+def _project(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (lid, p["Properties"])
+        for lid, p in resources_of_type(template, "AWS::CodeBuild::Project").items()
+        if p["Properties"]["Name"] == name
+    ]
+    return found
+
+
+def test_the_express_service_check_runs_in_the_private_subnets_and_may_only_reach_the_vpc(
+    staging_checks_json: dict[str, Any],
+) -> None:
+    _, project = _project(staging_checks_json, "cdkc-staging-service-healthy")
+    subnets = project["VpcConfig"]["Subnets"]
+    assert [s["Fn::GetStackOutput"]["StackName"] for s in subnets] == ["cdkc-staging-network"] * 3
+    assert all("PrivateSubnet" in s["Fn::GetStackOutput"]["OutputName"] for s in subnets)
+    (group_ref,) = project["VpcConfig"]["SecurityGroupIds"]
+    group = staging_checks_json["Resources"][group_ref["Fn::GetAtt"][0]]["Properties"]
+    (egress,) = group["SecurityGroupEgress"]
+    assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 443, 443)
+    # The VPC's own CIDR, not the internet: the endpoint is the internal load balancer.
+    assert "CidrBlock" in egress["CidrIp"]["Fn::GetStackOutput"]["OutputName"]
+
+
+def test_the_express_service_check_requests_the_url_it_is_given_and_refuses_none(
+    staging_checks_json: dict[str, Any],
+) -> None:
+    _, project = _project(staging_checks_json, "cdkc-staging-service-healthy")
+    variables = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+    assert variables == {"SERVICE_URL": "", "HEALTH_CHECK_PATH": "/"}
+    commands = json.loads(project["Source"]["BuildSpec"])["phases"]["build"]["commands"]
+    assert commands[0].startswith('case "$SERVICE_URL" in https://?*) ;;')
+    assert "exit 1" in commands[0]
+    assert commands[1].startswith("curl --fail")
+    assert '"${SERVICE_URL%/}${HEALTH_CHECK_PATH}"' in commands[1]
+
+
+def test_the_invoker_may_start_exactly_the_nodes_and_the_service_checks(
+    staging_checks_json: dict[str, Any],
+) -> None:
+    nodes, _ = _project(staging_checks_json, "cdkc-staging-nodes-ready")
+    service, _ = _project(staging_checks_json, "cdkc-staging-service-healthy")
+    invoker = next(
+        lid
+        for lid, r in resources_of_type(staging_checks_json, "AWS::IAM::Role").items()
+        if r["Properties"].get("RoleName") == "cdkc-staging-check-invoker"
+    )
+    (policy,) = [
+        p
+        for p in resources_of_type(staging_checks_json, "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": invoker}]
+    ]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
+    assert statement["Resource"] == [{"Fn::GetAtt": [nodes, "Arn"]}, {"Fn::GetAtt": [service, "Arn"]}]
+
+
+def test_a_checks_stack_without_a_check_is_refused() -> None:
+    environment = EnvironmentConfig(
+        name="dev",
+        wave="dev",
+        account="222222222222",
+        region="eu-west-1",
+        availability_zones=("eu-west-1a", "eu-west-1b"),
+        cidr="10.10.0.0/16",
+    )
+    runner = ChecksRunner(account="111111111111", role_name="cdkc-pipeline-checks")
+    with pytest.raises(
+        ValueError,
+        match=r"^EnvironmentChecksStack 'Checks': cluster=None is invalid: an EksCluster, or service_check",
+    ):
+        EnvironmentChecksStack(make_app(), "Checks", environment=environment, runner=runner)
+    with pytest.raises(ValueError, match=r"vpc=None is invalid: the VPC the service check runs in"):
+        EnvironmentChecksStack(
+            make_app(), "Checks", environment=environment, runner=runner, service_check=True
+        )

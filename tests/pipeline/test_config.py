@@ -60,6 +60,13 @@ def test_the_committed_example_configuration_is_valid() -> None:
     assert [e.name for e in config.environments] == ["dev", "staging", "prod-eu", "prod-us"]
     assert config.pipeline.waves == ("dev", "staging", "prod")
     assert [e.region for e in config.in_wave("prod")] == ["eu-west-1", "us-east-1"]
+    # One environment keeps App Runner (an older account); the new accounts run Express Mode.
+    assert {e.name: e.features.web for e in config.environments} == {
+        "dev": "app-runner",
+        "staging": "express",
+        "prod-eu": "express",
+        "prod-us": "express",
+    }
 
 
 def test_a_file_becomes_frozen_typed_dataclasses() -> None:
@@ -230,6 +237,49 @@ def test_a_bool_is_not_a_size() -> None:
 def test_features_are_booleans() -> None:
     message = _error(_config(_environment("dev", features={"eks": "yes"})))
     assert "environments[0].features.eks='yes' is invalid: expected bool, got a str" in message
+
+
+def test_the_web_tier_is_one_of_the_named_choices() -> None:
+    message = _error(_config(_environment("dev", features={"web": "fargate"})))
+    assert (
+        "environments[0].features.web='fargate' is invalid: one of 'none', 'app-runner', 'express'" in message
+    )
+    assert "features.web=True is invalid" in _error(_config(_environment("dev", features={"web": True})))
+
+
+def test_the_web_tier_is_none_unless_chosen_and_express_is_read_from_the_file() -> None:
+    assert FeaturesConfig().web == "none"
+    config = PlatformConfig.from_mapping(_config(_environment("dev", features={"web": "express"})))
+    assert config.environment("dev").features.web == "express"
+
+
+def test_app_runner_is_refused_where_it_does_not_run_and_express_is_suggested() -> None:
+    environment = _environment(
+        "dev",
+        region="eu-north-1",
+        availability_zones=["eu-north-1a", "eu-north-1b"],
+        features={"web": "app-runner"},
+    )
+    message = _error(_config(environment))
+    assert (
+        "environments[0].features.web='app-runner' is invalid: a web tier that runs in eu-north-1" in message
+    )
+    assert "use 'express' there" in message
+    express = _environment(
+        "dev",
+        region="eu-north-1",
+        availability_zones=["eu-north-1a", "eu-north-1b"],
+        features={"web": "express"},
+    )
+    assert PlatformConfig.from_mapping(_config(express)).environment("dev").region == "eu-north-1"
+
+
+def test_the_old_app_runner_switch_is_an_unknown_key_that_names_web() -> None:
+    message = _error(_config(_environment("dev", features={"app_runner": True})))
+    assert (
+        "environments[0].features.app_runner=True is invalid: an unknown key; "
+        "known keys: eks, registry_scanning, web" in message
+    )
 
 
 def test_an_unknown_key_is_refused_so_a_typo_does_not_fall_back_to_a_default() -> None:

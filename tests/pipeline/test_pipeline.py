@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -80,8 +81,13 @@ def test_the_prod_wave_deploys_two_regions_in_parallel(stages: dict[str, list[di
 def test_every_environment_is_checked_after_its_last_deploy(stages: dict[str, list[dict[str, Any]]]) -> None:
     expected = {
         "cdkc-dev": ["dev-NodesReady", "dev-ServiceHealthy"],
-        "cdkc-staging": ["staging-NodesReady"],
-        "prod": ["cdkc-prod-eu.prod-eu-NodesReady", "cdkc-prod-us.prod-us-NodesReady"],
+        "cdkc-staging": ["staging-NodesReady", "staging-ServiceHealthy"],
+        "prod": [
+            "cdkc-prod-eu.prod-eu-NodesReady",
+            "cdkc-prod-eu.prod-eu-ServiceHealthy",
+            "cdkc-prod-us.prod-us-NodesReady",
+            "cdkc-prod-us.prod-us-ServiceHealthy",
+        ],
     }
     for stage, checks in expected.items():
         actions = stages[stage]
@@ -182,16 +188,32 @@ def test_the_checks_role_may_assume_exactly_each_environment_s_invoker_role(
     ]
 
 
-def test_the_nodes_check_starts_the_in_vpc_build_as_the_invoker_and_fails_unless_it_succeeded(
+def _check_projects(template_json: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The pipeline's in-VPC check step projects (logical id, properties), by the project they start."""
+    found = {}
+    for logical_id, project in resources_of_type(template_json, "AWS::CodeBuild::Project").items():
+        environment = project["Properties"]["Environment"].get("EnvironmentVariables", [])
+        variables = {v["Name"]: v["Value"] for v in environment}
+        if "CHECK_PROJECT" in variables:
+            found[variables["CHECK_PROJECT"]] = (logical_id, project["Properties"])
+    return found
+
+
+def test_the_in_vpc_checks_start_their_build_as_the_invoker_and_fail_unless_it_succeeded(
     template_json: dict[str, Any],
 ) -> None:
-    specs = [
-        p["Properties"]["Source"]["BuildSpec"]
-        for p in resources_of_type(template_json, "AWS::CodeBuild::Project").values()
-        if "CHECK_ROLE_ARN" in p["Properties"]["Source"]["BuildSpec"]
+    projects = _check_projects(template_json)
+    # Nodes in every environment (all run EKS), the internal service where Express Mode runs.
+    assert sorted(projects) == [
+        "cdkc-dev-nodes-ready",
+        "cdkc-prod-eu-nodes-ready",
+        "cdkc-prod-eu-service-healthy",
+        "cdkc-prod-us-nodes-ready",
+        "cdkc-prod-us-service-healthy",
+        "cdkc-staging-nodes-ready",
+        "cdkc-staging-service-healthy",
     ]
-    assert len(specs) == 4
-    for spec in specs:
+    for spec in (p["Source"]["BuildSpec"] for _, p in projects.values()):
         assert "credential_source EcsContainer" in spec
         assert "codebuild start-build" in spec
         assert 'test \\"$status\\" = SUCCEEDED' in spec
@@ -201,14 +223,51 @@ def test_the_service_check_requests_the_url_the_deployed_stack_outputs(
     stages: dict[str, list[dict[str, Any]]], template_json: dict[str, Any]
 ) -> None:
     (check,) = [a for a in stages["cdkc-dev"] if a["Name"] == "dev-ServiceHealthy"]
-    variables = check["Configuration"]["EnvironmentVariables"]
-    assert '"name":"SERVICE_URL"' in str(variables).replace(" ", "") or "SERVICE_URL" in str(variables)
-    assert "#{" in str(variables)
-    specs = [
-        p["Properties"]["Source"]["BuildSpec"]
-        for p in resources_of_type(template_json, "AWS::CodeBuild::Project").values()
+    (apprunner,) = [a for a in stages["cdkc-dev"] if a["Name"] == "apprunner.Deploy"]
+    variables = json.loads(check["Configuration"]["EnvironmentVariables"])
+    assert variables == [
+        {"name": "SERVICE_URL", "type": "PLAINTEXT", "value": f"#{{{apprunner['Namespace']}.ServiceUrl}}"}
     ]
-    assert any("curl --fail" in spec and "${SERVICE_URL%/}${HEALTH_CHECK_PATH}" in spec for spec in specs)
+    logical_id = check["Configuration"]["ProjectName"]["Ref"]
+    project = template_json["Resources"][logical_id]["Properties"]
+    spec = project["Source"]["BuildSpec"]
+    # Public App Runner URL: requested from the pipeline account, no VPC and no role to assume.
+    assert "curl --fail" in spec
+    assert "${SERVICE_URL%/}${HEALTH_CHECK_PATH}" in spec
+    assert "start-build" not in spec
+    assert "VpcConfig" not in project
+
+
+@pytest.mark.parametrize(
+    ("stage", "action", "environment"),
+    [
+        ("cdkc-staging", "staging-ServiceHealthy", "staging"),
+        ("prod", "cdkc-prod-eu.prod-eu-ServiceHealthy", "prod-eu"),
+        ("prod", "cdkc-prod-us.prod-us-ServiceHealthy", "prod-us"),
+    ],
+)
+def test_an_express_service_is_checked_from_inside_its_vpc_at_the_url_its_stack_outputs(
+    stages: dict[str, list[dict[str, Any]]],
+    template_json: dict[str, Any],
+    stage: str,
+    action: str,
+    environment: str,
+) -> None:
+    actions = stages[stage]
+    (check,) = [a for a in actions if a["Name"] == action]
+    prefix = f"cdkc-{environment}." if stage == "prod" else ""
+    (express,) = [a for a in actions if a["Name"] == f"{prefix}expressservice.Deploy"]
+    assert express["Configuration"]["StackName"] == f"cdkc-{environment}-expressservice"
+    variables = json.loads(check["Configuration"]["EnvironmentVariables"])
+    assert variables == [
+        {"name": "SERVICE_URL", "type": "PLAINTEXT", "value": f"#{{{express['Namespace']}.ServiceUrl}}"}
+    ]
+    logical_id, project = _check_projects(template_json)[f"cdkc-{environment}-service-healthy"]
+    assert check["Configuration"]["ProjectName"] == {"Ref": logical_id}
+    spec = project["Source"]["BuildSpec"]
+    # The pipeline account cannot reach an internal endpoint: it hands the URL to the in-VPC build.
+    assert "curl" not in spec
+    assert '--environment-variables-override \\"name=SERVICE_URL,value=$SERVICE_URL,type=PLAINTEXT\\"' in spec
 
 
 def test_codebuild_logs_go_to_one_encrypted_log_group_with_a_retention(template: Template) -> None:
@@ -224,8 +283,8 @@ def test_pipeline_stack_is_economical(template_json: dict[str, Any]) -> None:
     types = [r["Type"] for r in template_json["Resources"].values()]
     assert "AWS::Lambda::Function" not in types
     assert not any(t.startswith("Custom::") for t in types)
-    # synth, self-mutation, one project for every file asset, and one per check step
-    assert types.count("AWS::CodeBuild::Project") == 3 + 5
+    # synth, self-mutation, one project for every file asset, and one per check step (4 nodes, 4 service)
+    assert types.count("AWS::CodeBuild::Project") == 3 + 8
 
 
 def test_the_pipeline_stack_refuses_a_bad_cli_version_and_a_mapping_for_the_config() -> None:

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from cdk_containers.pipeline import DeliveryPipelineStack, EnvironmentConfig, PlatformStage
+from cdk_containers.pipeline import (
+    ChecksRunner,
+    DeliveryPipelineStack,
+    EnvironmentConfig,
+    FeaturesConfig,
+    PlatformStage,
+)
 from cdk_containers.testing import SynthResult
 from tests.conftest import make_app
 from tests.pipeline.conftest import stage_template, stage_template_json
@@ -104,9 +110,65 @@ def test_registry_scanning_exists_only_where_it_is_opted_in(
     assert len(resources_of_type(prod, scanning)) == 1
 
 
-def test_app_runner_is_built_only_where_it_is_on(delivery_pipeline: DeliveryPipelineStack) -> None:
-    built = {name: stage.app_runner is not None for name, stage in delivery_pipeline.stages.items()}
-    assert built == {"dev": True, "staging": False, "prod-eu": False, "prod-us": False}
+def test_each_environment_runs_the_web_tier_it_names(delivery_pipeline: DeliveryPipelineStack) -> None:
+    built = {
+        name: (type(stage.web).__name__ if stage.web else None, stage.service_url_is_internal)
+        for name, stage in delivery_pipeline.stages.items()
+    }
+    assert built == {
+        "dev": ("AppRunnerStack", False),
+        "staging": ("ExpressServiceStack", True),
+        "prod-eu": ("ExpressServiceStack", True),
+        "prod-us": ("ExpressServiceStack", True),
+    }
+    express = _stage(delivery_pipeline, "staging").express
+    assert express is not None
+    assert express.stack_name == "cdkc-staging-expressservice"
+
+
+def test_the_service_url_output_is_the_web_stack_s_own(delivery_pipeline: DeliveryPipelineStack) -> None:
+    for stage in delivery_pipeline.stages.values():
+        output = stage.service_url_output
+        assert output is not None
+        assert output.stack is stage.web
+        assert output.node.id == "ServiceUrl"
+
+
+def test_the_express_service_runs_in_the_environment_s_vpc_from_its_registry(
+    delivery_pipeline: DeliveryPipelineStack, delivery_synth: SynthResult
+) -> None:
+    stage = _stage(delivery_pipeline, "prod-us")
+    assert stage.express is not None
+    template = stage_template_json(delivery_synth, stage.express)
+    (service,) = resources_of_type(template, "AWS::ECS::ExpressGatewayService").values()
+    subnets = service["Properties"]["NetworkConfiguration"]["Subnets"]
+    # The environment's network stack's private subnets, one per configured zone.
+    assert [s["Fn::GetStackOutput"]["StackName"] for s in subnets] == ["cdkc-prod-us-network"] * 3
+    assert all("PrivateSubnet" in s["Fn::GetStackOutput"]["OutputName"] for s in subnets)
+
+
+def test_a_stage_without_a_cluster_still_checks_an_express_service_from_its_vpc() -> None:
+    stage = PlatformStage(
+        make_app(),
+        "web-only",
+        environment=_environment(features=FeaturesConfig(eks=False, web="express")),
+        checks_runner=ChecksRunner(account="111111111111", role_name="cdkc-pipeline-checks"),
+    )
+    assert stage.eks_cluster is None
+    assert stage.checks is not None
+    assert stage.checks.nodes_project is None
+    assert stage.checks.service_project is not None
+
+
+def test_a_stage_with_nothing_to_check_from_inside_has_no_checks_stack() -> None:
+    stage = PlatformStage(
+        make_app(),
+        "registry-only",
+        environment=_environment(features=FeaturesConfig(eks=False, web="app-runner")),
+        checks_runner=ChecksRunner(account="111111111111", role_name="cdkc-pipeline-checks"),
+    )
+    assert stage.checks is None
+    assert stage.app_runner is not None
 
 
 def _environment(**overrides: Any) -> EnvironmentConfig:
