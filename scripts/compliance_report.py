@@ -97,9 +97,7 @@ def open_findings(synth: SynthResult, stack_names: list[str]) -> list[Finding]:
     """The findings that fail the gate: all but unattributed ones of an acknowledged rule."""
     acknowledged = {pack_of(a.rule) for a in synth.acknowledgements} - {None}
     return [
-        f
-        for f in findings(synth, stack_names)
-        if f.construct_path or (f.pack, f.rule) not in acknowledged
+        f for f in findings(synth, stack_names) if f.construct_path or (f.pack, f.rule) not in acknowledged
     ]
 
 
