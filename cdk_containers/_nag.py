@@ -63,7 +63,7 @@ CONTROL_TOWER = "cdk-validator-cfnguard"
 def acknowledge_rules(scope: IConstruct, reason: str, rule: str, *, packs: tuple[str, ...]) -> None:
     """Acknowledge cdk-nag `rule` (e.g. `"IAMNoInlinePolicy"`) of each of `packs` on `scope`, with `reason`.
 
-    Only packs that have the rule are named, so the acknowledgement tables list no phantom rule.
+    Name only the packs that have the rule, so the acknowledgement tables list no phantom rule.
     """
     for pack in packs:
         Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}-{rule}", reason=reason))

@@ -190,7 +190,8 @@ def _acknowledge_compliance(provider: eks.KubectlProvider) -> None:
         acknowledge_control(
             function,
             "The function runs in the cluster's private node subnets with the cluster security group "
-            "(its VpcConfig); the control only recognises subnet ids written literally or referenced in "
-            "the same template, and these come from the network stack's outputs",
+            "(its VpcConfig); the control accepts only literal ids or references to AWS::EC2::Subnet and "
+            "AWS::EC2::SecurityGroup resources of the same template, and the group is an attribute of "
+            "the EKS cluster while the subnets may come from another stack",
             "lambda_inside_vpc_check",
         )
