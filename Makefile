@@ -4,6 +4,7 @@
 #   make test         what CI runs: lint, type-check, the whole suite (integration tests too), the
 #                     unit suite against the lowest declared aws-cdk-lib, and a strict docs build
 #   make docs         regenerate the diagrams and generated pages, then build the site into site/
+#   make checkov      checkov (pinned, in its own .venv-checkov) over the synthesized example app
 #   make diff / make deploy   the pinned CDK CLI against your AWS account
 # A fresh machine needs Python 3.11+ (with venv: Debian/Ubuntu's python3-venv) and npm; the pinned
 # Node.js 22 and CDK CLI come from package.json, so the Node.js on PATH is never used for synthesis.
@@ -14,6 +15,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOWEST := .venv-lowest
+CHECKOV_VENV := .venv-checkov
 CONSTRAINTS := constraints/dev.txt
 NODE_BIN := $(CURDIR)/node_modules/.bin
 # The pinned Node.js first on PATH: jsii (the bridge from Python to aws-cdk-lib)
@@ -25,7 +27,7 @@ PYTEST_ARGS ?=
 CDK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup setup-app synth synth-pipeline test test-lowest lint typecheck unit test-all docs docs-build docs-shots bench diff deploy clean
+.PHONY: setup setup-app synth synth-pipeline test test-lowest lint typecheck unit test-all docs docs-build docs-shots bench diff deploy clean checkov setup-checkov
 
 setup: $(VENV)/.dev node_modules/.installed
 
@@ -82,9 +84,23 @@ typecheck: setup
 unit: setup
 	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
 
-# The whole suite, integration tests included.
-test-all: setup
+# The whole suite, integration tests included (tests/stacks/test_checkov.py runs checkov).
+test-all: setup setup-checkov
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# checkov and its ~95 dependencies at the exact versions of constraints/checkov.txt, in their own
+# virtual environment: their pins would fight constraints/dev.txt. Offline: BC_SKIP_MAPPING=TRUE
+# and --skip-download keep checkov from calling its vendor's API.
+setup-checkov: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: constraints/checkov.txt
+	$(call make_venv,$(CHECKOV_VENV))
+	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r constraints/checkov.txt
+	touch $@
+
+checkov: synth setup-checkov
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov -d cdk.out --framework cloudformation --skip-download \
+	  --compact --quiet
 
 # The unit suite on the lowest aws-cdk-lib that pyproject.toml declares (constraints/lowest.txt),
 # in its own virtual environment, so the declared range is tested at both ends. Snapshots are

@@ -7,6 +7,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
+
 __all__ = ["logs_encryption_key"]
 
 
@@ -32,8 +34,14 @@ def logs_encryption_key(
         removal_policy: Defaults to `RemovalPolicy.RETAIN`: logs encrypted with it stay readable.
     """
     stack = Stack.of(scope)
-    key = kms.Key(
-        scope, construct_id, description=description, enable_key_rotation=True, removal_policy=removal_policy
+    key = limit_grants_to_aws_services(
+        kms.Key(
+            scope,
+            construct_id,
+            description=description,
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
     )
     key.add_to_resource_policy(
         iam.PolicyStatement(

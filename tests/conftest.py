@@ -87,3 +87,15 @@ def example_stacks() -> dict[str, Stack]:
 def example_synth() -> SynthResult:
     """The example app synthesized once per session, nag findings collected."""
     return synthesize(_example_app()[0])
+
+
+@pytest.fixture(scope="session")
+def every_pack_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """The example app synthesized a second time, with every compliance pack on.
+
+    One synthesis serves the pack gates (tests/stacks/test_compliance_packs_gate.py) and the
+    check that two syntheses give byte-identical templates.
+    """
+    from scripts.compliance_report import synthesize_with_every_pack
+
+    return synthesize_with_every_pack(tmp_path_factory.mktemp("every-pack"))[0]

@@ -10,6 +10,8 @@ from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
+
 __all__: list[str] = []
 
 #: ElastiCache Serverless serves writes on 6379 and reads (READONLY connections) on 6380; TLS only.
@@ -35,12 +37,14 @@ class _ValkeyCache(Construct):
         owner: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the {owner} example's ElastiCache Serverless cache at rest",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.key = limit_grants_to_aws_services(
+            kms.Key(
+                self,
+                "Key",
+                description=f"Encrypts the {owner} example's ElastiCache Serverless cache at rest",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         )
         self.security_group = ec2.SecurityGroup(
             self,

@@ -8,6 +8,7 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
 from cdk_containers.constructs.storage import (
     EbsCsiDriver,
     EfsCsiDriver,
@@ -53,12 +54,16 @@ def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
         The drivers and the example's key.
     """
     scope = Construct(Stack.of(cluster.cluster), "Storage")
-    key = kms.Key(
-        scope,
-        "FileSystemKey",
-        description="Encrypts the example's FSx file systems, the ONTAP admin secrets and the backup vaults",
-        enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN,
+    key = limit_grants_to_aws_services(
+        kms.Key(
+            scope,
+            "FileSystemKey",
+            description=(
+                "Encrypts the example's FSx file systems, the ONTAP admin secrets and the backup vaults"
+            ),
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
     )
     ebs = EbsCsiDriver(scope, "Ebs", cluster=cluster)
     # Daily AWS Backup (35 days) into retained vaults encrypted with the example's key.

@@ -37,8 +37,9 @@ class EksClusterStack(Stack):
     - an `EksCluster` (private endpoint, all control-plane logs, KMS-encrypted secrets,
       managed add-ons in the right order);
     - a managed node group of Spot AL2023 instances over three x86 instance types;
-    - a self-managed node group (AL2023, launch template, nodeadm user data) tainted
-      `workload=batch:NoSchedule` for batch jobs;
+    - a self-managed node group (AL2023, launch template, nodeadm user data, two instance
+      types of one size in a mixed-instances group) tainted `workload=batch:NoSchedule` for
+      batch jobs;
     - a Fargate profile for the `serverless` namespace;
     - pull access on `pull_repositories` and through the pull-through caches of
       `pull_through_prefixes` for every node role and the Fargate pod-execution role;
@@ -148,7 +149,9 @@ class EksClusterStack(Stack):
         self.eks.add_self_managed_node_group(
             "Batch",
             SelfManagedNodeGroupOptions(
-                instance_types=["c7i.xlarge"],
+                # Two types of one size: Auto Scaling launches the second where the first has no
+                # capacity, and the cluster autoscaler still sees one node shape.
+                instance_types=["c7i.xlarge", "c6i.xlarge"],
                 min_size=0,
                 max_size=batch_max_size,
                 labels={"workload": "batch"},

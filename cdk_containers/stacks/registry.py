@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.ecr import (
     ContainerRepository,
@@ -159,11 +160,13 @@ class RegistryStack(Stack):
         )
         """Caches for ECR Public and registry.k8s.io; pullers need `grant_pull_through`."""
 
-        self.findings_key = kms.Key(
-            self,
-            "FindingsKey",
-            description="Encrypts the scan-findings topic of the container registry",
-            enable_key_rotation=True,
+        self.findings_key = limit_grants_to_aws_services(
+            kms.Key(
+                self,
+                "FindingsKey",
+                description="Encrypts the scan-findings topic of the container registry",
+                enable_key_rotation=True,
+            )
         )
         """The customer managed key of the findings topic (EventBridge is granted use of it)."""
 

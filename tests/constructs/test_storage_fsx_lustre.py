@@ -69,6 +69,9 @@ def test_the_controller_can_manage_file_systems_and_fsx_s_service_linked_role(
     assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}}
     delete = next(s for s in statements if "fsx:DeleteFileSystem" in s["Action"])
     assert delete["Resource"]["Fn::Join"][1][-1] == ":file-system/*"
+    # Creation is authorized on the new file system's ARN: this account and region only.
+    create = next(s for s in statements if "fsx:CreateFileSystem" in s["Action"])
+    assert create["Resource"]["Fn::Join"][1][-1] == ":file-system/*"
     key_arn = {"Fn::GetAtt": [logical_id(template, "AWS::KMS::Key", "LustreKey"), "Arn"]}
     assert any(s["Resource"] == key_arn and "kms:CreateGrant" in s["Action"] for s in statements)
 

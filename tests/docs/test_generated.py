@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from aws_cdk import Stack
 
+from cdk_containers.compliance import CompliancePack
 from cdk_containers.testing import SynthResult
+from scripts.compliance_report import pack_of
 from scripts.diagram_pipeline import PIPELINE
 from scripts.docs_gen import (
     DIAGRAMS,
@@ -82,9 +84,36 @@ def test_every_acknowledgement_is_in_the_security_table(
     generated: dict[Path, str], example_synth: SynthResult
 ) -> None:
     table = generated[REPO_ROOT / "docs" / "security-acknowledgements.md"]
+    packs = generated[REPO_ROOT / "docs" / "compliance-acknowledgements.md"]
     assert example_synth.acknowledgements, "the example app acknowledges nothing: is the table fed?"
     for acknowledgement in example_synth.acknowledgements:
-        assert f"| `{acknowledgement.construct_path}` | `{acknowledgement.rule}` |" in table
+        found = pack_of(acknowledgement.rule)
+        if found is None or found[0] is CompliancePack.AWS_SOLUTIONS:
+            assert f"| `{acknowledgement.construct_path}` | `{acknowledgement.rule}` |" in table
+        else:
+            # The compliance table names the rule without the pack's prefix, under the pack's heading.
+            rule = found[1].removeprefix(f"{found[0].value}-")
+            section = packs.split(f"\n## {found[0].value}\n", 1)[1].split("\n## ", 1)[0]
+            assert f"| `{acknowledgement.construct_path}` | `{rule}` |" in section
+
+
+def _pack(rule: str) -> CompliancePack | None:
+    found = pack_of(rule)
+    return None if found is None else found[0]
+
+
+def test_the_compliance_table_counts_every_pack_s_acknowledgements_per_stack(
+    generated: dict[Path, str], example_synth: SynthResult
+) -> None:
+    page = generated[REPO_ROOT / "docs" / "compliance-acknowledgements.md"]
+    for pack in CompliancePack:
+        if pack is CompliancePack.AWS_SOLUTIONS:
+            continue
+        acknowledgements = example_synth.acknowledgements
+        expected = len({(a.construct_path, a.rule) for a in acknowledgements if _pack(a.rule) is pack})
+        assert expected > 0
+        row = next(line for line in page.splitlines() if line.startswith(f"| {pack.value} | "))
+        assert row.endswith(f"| {expected} |")
 
 
 def test_every_public_construct_name_is_on_exactly_one_reference_page(generated: dict[Path, str]) -> None:

@@ -179,9 +179,14 @@ def test_only_the_unscopable_iam_wildcard_and_one_annotation_are_acknowledged(
         for a in example_synth.acknowledgements
         if a.construct_path.startswith(f"/{STACK}/")
     )
+    inline = f"/{STACK}/Api/InstanceRole/DefaultPolicy"
     assert acks == [
         (f"/{STACK}/Api/ConnectorSecurityGroup", "Annotation::@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
         (f"/{STACK}/Api/InstanceRole", "Annotation::AwsSolutions-IAM5[Resource::*]"),
+        # The compliance packs' IAMNoInlinePolicy, on the grant policy aws-cdk-lib writes.
+        (inline, "Annotation::HIPAA.Security-IAMNoInlinePolicy"),
+        (inline, "Annotation::NIST.800.53.R5-IAMNoInlinePolicy"),
+        (inline, "Annotation::PCI.DSS.321-IAMNoInlinePolicy"),
     ]
 
 

@@ -250,3 +250,43 @@ def test_every_launch_template_requires_imdsv2_and_keeps_pods_off_imds(
         if r["Type"] == "AWS::EC2::LaunchTemplate"
     ]
     assert [(k, o) for k, o in options if o != {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}] == []
+
+
+def test_every_kms_key_lets_only_aws_services_create_grants(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    # Control Tower CT.KMS.PR.3: a grant outlives the key-policy review, so only an AWS service
+    # creating one for a resource it encrypts (EBS, EKS, EFS, FSx, ElastiCache, Backup) may.
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+        },
+    }
+    template = example_synth.template_json(example_stack_name)
+    open_keys = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::KMS::Key"
+        and not any(
+            {k: v for k, v in statement.items() if k != "Sid"} == deny
+            for statement in resource["Properties"]["KeyPolicy"]["Statement"]
+        )
+    ]
+    assert open_keys == []
+
+
+def test_every_log_group_has_a_customer_key_and_a_retention_of_a_year_or_more(
+    example_synth: SynthResult, example_stack_name: str
+) -> None:
+    # Log groups aws-cdk-lib creates for its own handlers included (NIST/HIPAA/PCI
+    # CloudWatchLogGroupEncrypted, Control Tower CT.CLOUDWATCH.PR.2 and its encryption control).
+    template = example_synth.template_json(example_stack_name)
+    groups = {
+        k: r["Properties"] for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    weak = {k: p for k, p in groups.items() if "KmsKeyId" not in p or p.get("RetentionInDays", 0) < 365}
+    assert weak == {}

@@ -28,8 +28,23 @@ def test_network_stack_matches_its_snapshot(example_synth: SynthResult, cdk_snap
 def test_vpc_spans_two_zones_with_public_and_private_subnets(template: Template) -> None:
     template.resource_count_is("AWS::EC2::VPC", 1)
     template.resource_count_is("AWS::EC2::Subnet", 4)
-    template.has_resource_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": True})
-    template.has_resource_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": False})
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    assert sorted(k for k in subnets if "PublicSubnet" in k) == [
+        "VpcPublicSubnet1Subnet5C2D37C4",
+        "VpcPublicSubnet2Subnet691E08A3",
+    ]
+
+
+def test_no_subnet_gives_what_is_launched_into_it_a_public_address(template: Template) -> None:
+    # NIST/HIPAA/PCI VPCSubnetAutoAssignPublicIpDisabled and Control Tower CT.EC2.PR.11: the NAT
+    # gateways have Elastic IPs and internet-facing load balancers their own addresses.
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    assert {k: s["Properties"].get("MapPublicIpOnLaunch") for k, s in subnets.items()} == dict.fromkeys(
+        subnets, False
+    )
+    template.has_resource_properties(
+        "AWS::EC2::NatGateway", {"AllocationId": {"Fn::GetAtt": [Match.any_value(), "AllocationId"]}}
+    )
 
 
 def test_one_nat_gateway_by_default(template: Template) -> None:
@@ -40,14 +55,19 @@ def test_public_subnets_are_tagged_for_internet_facing_load_balancers(template: 
     template.has_resource_properties(
         "AWS::EC2::Subnet",
         {
-            "MapPublicIpOnLaunch": True,
-            "Tags": Match.array_with([{"Key": "kubernetes.io/role/elb", "Value": "1"}]),
+            "Tags": Match.array_with(
+                [
+                    {"Key": "kubernetes.io/role/elb", "Value": "1"},
+                    {"Key": "Name", "Value": Match.string_like_regexp("PublicSubnet")},
+                ]
+            ),
         },
     )
 
 
 def test_private_subnets_are_tagged_for_internal_load_balancers(template: Template) -> None:
-    private = template.find_resources("AWS::EC2::Subnet", {"Properties": {"MapPublicIpOnLaunch": False}})
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    private = {k: s for k, s in subnets.items() if "PrivateSubnet" in k}
     assert len(private) == 2
     for subnet in private.values():
         assert {"Key": "kubernetes.io/role/internal-elb", "Value": "1"} in subnet["Properties"]["Tags"]

@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_containers._extras import require
+from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems, construct_path, describe
 from cdk_containers.constructs._web import (
     ImageSource,
@@ -163,6 +164,8 @@ class AppRunnerService(Construct):
             description="Role the App Runner service's code runs as",
         )
         """The role the running code assumes (reads the given secrets, writes X-Ray traces)."""
+        if instance_role is None:
+            acknowledge_inline_policies(self.instance_role)
         self.access_role: iam.IRole | None = None
         """The role App Runner pulls the image with (private ECR only; pull on that one repository)."""
         image_configuration = alpha.ImageConfiguration(
@@ -282,6 +285,7 @@ def _access_role(scope: Construct) -> iam.Role:
         assumed_by=iam.ServicePrincipal("build.apprunner.amazonaws.com"),
         description="Role App Runner pulls the service image with, from one repository",
     )
+    acknowledge_inline_policies(role)
     Validations.of(role).acknowledge(
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::*]",

@@ -9,8 +9,18 @@ from typing import cast
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
-from constructs import Construct
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
 
+from cdk_containers._logs_key import logs_encryption_key
+from cdk_containers._nag import (
+    HIPAA,
+    NIST,
+    acknowledge_control,
+    acknowledge_inline_policies,
+    acknowledge_rules,
+)
+from cdk_containers.compliance import skip_checkov
 from cdk_containers.constructs.eks._versions import kubectl_layer_for
 
 __all__ = ["KubectlHandler", "create_kubectl_handler"]
@@ -59,6 +69,8 @@ def create_kubectl_handler(
         ],
     )
     _acknowledge(root, provider)
+    _encrypt_logs(root, provider)
+    _acknowledge_compliance(provider)
     view = eks.Cluster.from_cluster_attributes(
         root, "View", cluster_name=cluster.cluster_name, kubectl_provider=provider, vpc=vpc
     )
@@ -119,3 +131,67 @@ def _acknowledge(scope: Construct, provider: eks.KubectlProvider) -> None:
     }
     for rule, reason in reasons.items():
         Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def _functions(provider: eks.KubectlProvider) -> list[IConstruct]:
+    """The kubectl handler and its provider framework's onEvent function (aws-cdk-lib's layout)."""
+    framework = provider.node.try_find_child("Provider")
+    found = [provider.node.try_find_child("Handler")]
+    found.append(framework.node.try_find_child("framework-onEvent") if framework is not None else None)
+    return [f for f in found if f is not None]
+
+
+def _encrypt_logs(scope: Construct, provider: eks.KubectlProvider) -> None:
+    """Give the log groups aws-cdk-lib creates for both functions a customer managed key."""
+    groups = [
+        g.node.default_child
+        for g in (f.node.try_find_child("LogGroup") for f in _functions(provider))
+        if g is not None and isinstance(g.node.default_child, logs.CfnLogGroup)
+    ]
+    if not groups:
+        return
+    # The two groups are named /aws/lambda/<function name>, and the names are CloudFormation's.
+    key = logs_encryption_key(
+        scope,
+        "LogsKey",
+        description=f"Encryption of the kubectl handler's logs of {scope.node.path}",
+        log_group_name="/aws/lambda/*",
+    )
+    for group in groups:
+        group.kms_key_id = key.key_arn
+
+
+_CONCURRENCY = (
+    "CloudFormation invokes this deploy-time custom resource handler a few times per deployment; "
+    "a reserved concurrency would take capacity from the account's unreserved pool (new accounts "
+    "have only 10) and could fail the deployment it serves"
+)
+_DLQ = (
+    "The provider framework reports every failure of this handler to CloudFormation, which fails "
+    "and rolls back the stack and records the error in its stack events; a dead-letter queue "
+    "would hold a second copy of an event nobody retries"
+)
+
+
+def _acknowledge_compliance(provider: eks.KubectlProvider) -> None:
+    """What the NIST, HIPAA and Control Tower packs find on aws-cdk-lib's kubectl handler, reviewed."""
+    acknowledge_inline_policies(provider)
+    for function in _functions(provider):
+        acknowledge_rules(function, _CONCURRENCY, "LambdaConcurrency", packs=(NIST, HIPAA))
+        skip_checkov(function, "CKV_AWS_115", _CONCURRENCY)
+        acknowledge_rules(function, _DLQ, "LambdaDLQ", packs=(NIST, HIPAA))
+        skip_checkov(function, "CKV_AWS_116", _DLQ)
+        skip_checkov(
+            function,
+            "CKV_AWS_173",
+            "The environment holds no secret, only settings and the ARN of the function it calls "
+            "(aws-cdk-lib's); Lambda encrypts it at rest with its AWS managed key",
+        )
+        acknowledge_control(
+            function,
+            "The function runs in the cluster's private node subnets with the cluster security group "
+            "(its VpcConfig); the control accepts only literal ids or references to AWS::EC2::Subnet and "
+            "AWS::EC2::SecurityGroup resources of the same template, and the group is an attribute of "
+            "the EKS cluster while the subnets may come from another stack",
+            "lambda_inside_vpc_check",
+        )

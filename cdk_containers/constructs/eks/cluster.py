@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.eks._base import ClusterBase, JoinAttributes
 from cdk_containers.constructs.eks._cluster_checks import check_cluster_arguments, check_public_access
@@ -166,12 +167,14 @@ class EksCluster(ClusterBase):
         self.cluster_name: str = cluster_name or _default_name(self)
         """The cluster's name in EKS (a deploy-time value unless `cluster_name` was given)."""
 
-        self.secrets_encryption_key: kms.IKey = secrets_encryption_key or kms.Key(
-            self,
-            "SecretsKey",
-            description=f"Envelope encryption of Kubernetes secrets of {path}",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.secrets_encryption_key: kms.IKey = secrets_encryption_key or limit_grants_to_aws_services(
+            kms.Key(
+                self,
+                "SecretsKey",
+                description=f"Envelope encryption of Kubernetes secrets of {path}",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         )
         """The KMS key that envelope-encrypts Kubernetes secrets."""
         logs_key, log_group = control_plane_logs(self, logs_encryption_key, log_retention)

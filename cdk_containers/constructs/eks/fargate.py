@@ -8,6 +8,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.eks._base import ClusterBase
 from cdk_containers.constructs.eks._subnets import check_private_subnets, select_subnets
@@ -90,6 +91,7 @@ class FargateProfile(Construct):
             ],
         )
         """The role Fargate uses to pull images and ship logs (not the pods' own identity)."""
+        acknowledge_inline_policies(self.pod_execution_role)
         Validations.of(self.pod_execution_role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"

@@ -22,11 +22,11 @@ class ManagedNodeGroup(Construct):
 
     What it creates: a node role (`AmazonEKSWorkerNodePolicy` and
     `AmazonEC2ContainerRegistryPullOnly`), an `ec2.LaunchTemplate` with an encrypted gp3
-    root volume and IMDSv2 required, and an `AWS::EKS::Nodegroup` in the cluster's node
-    subnets. Instance types go on the node group (not the launch template) and no user data
-    is set: EKS merges its own nodeadm configuration for AL2023 and Bottlerocket. EKS creates
-    the node role's access entry itself. The node group waits for vpc-cni, kube-proxy and the
-    Pod Identity agent.
+    root volume, IMDSv2 required and detailed (1-minute) monitoring, and an
+    `AWS::EKS::Nodegroup` in the cluster's node subnets. Instance types go on the node group
+    (not the launch template) and no user data is set: EKS merges its own nodeadm
+    configuration for AL2023 and Bottlerocket. EKS creates the node role's access entry itself.
+    The node group waits for vpc-cni, kube-proxy and the Pod Identity agent.
 
     Example:
         ManagedNodeGroup(self, "Spot", cluster=eks_cluster,
@@ -73,8 +73,9 @@ class ManagedNodeGroup(Construct):
             require_imdsv2=True,
             http_put_response_hop_limit=options.metadata_hop_limit,
             block_devices=node_volumes(options.ami_type, options.root_volume_size),
+            detailed_monitoring=True,
         )
-        """The launch template: encrypted gp3 root, IMDSv2 required."""
+        """The launch template: encrypted gp3 root, IMDSv2 required, detailed (1-minute) monitoring."""
         self.nodegroup = eks.Nodegroup(
             self,
             "Nodegroup",

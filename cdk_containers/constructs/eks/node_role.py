@@ -6,6 +6,8 @@ from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_containers._nag import acknowledge_inline_policies
+
 __all__ = ["NodeRole"]
 
 _MANAGED = "arn:<AWS::Partition>:iam::aws:policy"
@@ -44,6 +46,7 @@ class NodeRole(iam.Role):
                 iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEC2ContainerRegistryPullOnly"),
             ],
         )
+        acknowledge_inline_policies(self)
         acknowledge = Validations.of(self).acknowledge
         acknowledge(
             Acknowledgment(

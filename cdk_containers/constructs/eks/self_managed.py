@@ -13,6 +13,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_containers._nag import HIPAA, NIST, acknowledge_control, acknowledge_rules
 from cdk_containers._validation import Problems, construct_path, is_int
 from cdk_containers.constructs.eks import _ami
 from cdk_containers.constructs.eks._base import ClusterBase
@@ -184,7 +185,46 @@ class SelfManagedNodeGroup(Construct):
                 "notifications would duplicate them, and this construct does not own an SNS topic",
             )
         )
+        self._acknowledge_zones(cluster)
+        if mixed:
+            self._acknowledge_mixed_policy()
         cluster.register_capacity(self, role=self.role, taints=options.taints)
+
+    def _acknowledge_mixed_policy(self) -> None:
+        """cdk-nag follows an Auto Scaling group's `LaunchTemplate` only, not its mixed-instances policy."""
+        reason = (
+            "The group launches every instance from this construct's launch template through its "
+            "MixedInstancesPolicy, and that template requires IMDSv2 and encrypts the root volume; the "
+            "rule follows only the group's LaunchTemplate property, which a mixed-instances group has not"
+        )
+        group = self.auto_scaling_group
+        Validations.of(group).acknowledge(Acknowledgment(id="AwsSolutions-EC26", reason=reason))
+        acknowledge_rules(group, reason, "EC2IMDSv2Enabled", packs=(NIST, HIPAA))
+
+    def _acknowledge_zones(self, cluster: ClusterBase) -> None:
+        """Control Tower's multi-AZ control reads `AvailabilityZones` only; the group uses subnets."""
+        selection = cluster.node_subnets
+        subnets = cluster.vpc.select_subnets(
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+            subnet_group_name=selection.subnet_group_name,
+            subnets=selection.subnets,
+            subnet_type=selection.subnet_type,
+        ).subnets
+        try:
+            zones = {subnet.availability_zone for subnet in subnets}
+        except RuntimeError:  # imported subnets that were given no zone: nothing to show
+            return
+        if len(zones) < 2:
+            return
+        acknowledge_control(
+            self.auto_scaling_group,
+            f"The group spans {len(zones)} Availability Zones through the node subnets it is given "
+            "(VPCZoneIdentifier); the control reads only the AvailabilityZones property, which "
+            "CloudFormation takes from the subnets when VPCZoneIdentifier is set",
+            "autoscaling_multiple_az_check",
+        )
 
     def _mixed_policy(self, options: SelfManagedNodeGroupOptions) -> autoscaling.MixedInstancesPolicy:
         spot = options.capacity_type == eks.CapacityType.SPOT

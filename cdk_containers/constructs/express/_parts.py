@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_containers._logs_key import logs_encryption_key
+from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems
 from cdk_containers.constructs._web import check_object
 
@@ -97,6 +98,7 @@ def _execution_role(scope: Construct) -> iam.Role:
         assumed_by=_ecs_tasks(scope),
         description="Starts the Express Mode tasks: pulls the image, writes the log group, reads the secrets",
     )
+    acknowledge_inline_policies(role)
     return role
 
 

@@ -94,7 +94,7 @@ class ExpressService(Construct):
         private: bool = True,
         cluster: ecs.ICluster | None = None,
         auto_scaling: ExpressAutoScaling | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         logs_encryption_key: kms.IKey | None = None,
         service_name: str | None = None,
     ) -> None:
@@ -134,7 +134,8 @@ class ExpressService(Construct):
         cluster: The ECS cluster. Defaults to a new cluster in `vpc` with Container Insights.
         auto_scaling: Task limits, metric and target. Defaults to Express Mode's own:
             1 to 20 tasks, 60% average CPU.
-        log_retention: How long the service's logs are kept. Defaults to three months.
+        log_retention: How long the service's logs are kept. Defaults to one year (PCI DSS 10.7 and
+            AWS Control Tower's CT.CLOUDWATCH.PR.2 ask for at least 365 days).
         logs_encryption_key: Customer managed key for the log group. Defaults to a new key
             with yearly rotation that CloudWatch Logs may use for this account's log groups.
         service_name: Service name, up to 255 letters, digits, `-` and `_`, starting with a

@@ -11,6 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._kms import limit_grants_to_aws_services
+from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems
 from cdk_containers.constructs.storage._common import check_interface
 
@@ -72,12 +74,14 @@ def backup_plan(
     """The vault (new unless given), a daily plan and the selection of `resource`, under `scope`."""
     vault = options.vault
     if vault is None:
-        key = options.encryption_key or kms.Key(
-            scope,
-            "BackupKey",
-            description=f"Encrypts the AWS Backup vault of {what}",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+        key = options.encryption_key or limit_grants_to_aws_services(
+            kms.Key(
+                scope,
+                "BackupKey",
+                description=f"Encrypts the AWS Backup vault of {what}",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         )
         vault = backup.BackupVault(
             scope, "BackupVault", encryption_key=key, removal_policy=RemovalPolicy.RETAIN
@@ -105,6 +109,7 @@ def backup_plan(
         ],
     )
     plan.add_selection("Selection", resources=[resource], role=role)
+    acknowledge_inline_policies(role)
     Validations.of(role).acknowledge(
         Acknowledgment(
             id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

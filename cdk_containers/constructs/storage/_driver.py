@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
+from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
 from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.storage._common import (
@@ -186,6 +187,7 @@ class CsiDriver(Construct):
                 service_account=self.SERVICE_ACCOUNT,
             ),
         )
+        acknowledge_inline_policies(role)
         if self.MANAGED_POLICY is not None:
             role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(self.MANAGED_POLICY))
             Validations.of(role).acknowledge(

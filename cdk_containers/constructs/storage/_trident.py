@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from cdk_containers._nag import nag_arn
+from cdk_containers._nag import HIPAA, NIST, acknowledge_rules, nag_arn
 
 __all__ = [
     "ONTAP_NFS_PORTS",
@@ -110,14 +110,13 @@ def password_secret(
         removal_policy=removal_policy,
         encryption_key=encryption_key,
     )
-    Validations.of(secret).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions-SMG4",
-            reason="No AWS rotation function exists for FSx for ONTAP admin passwords: rotating only "
-            "the secret would lock Trident out of the SVM; change the password through FSx "
-            "(UpdateStorageVirtualMachine / UpdateFileSystem) and the secret together",
-        )
+    rotation = (
+        "No AWS rotation function exists for FSx for ONTAP admin passwords: rotating only "
+        "the secret would lock Trident out of the SVM; change the password through FSx "
+        "(UpdateStorageVirtualMachine / UpdateFileSystem) and the secret together"
     )
+    Validations.of(secret).acknowledge(Acknowledgment(id="AwsSolutions-SMG4", reason=rotation))
+    acknowledge_rules(secret, rotation, "SecretsManagerRotationEnabled", packs=(NIST, HIPAA))
     return secret
 
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_containers._nag import acknowledge_control
 from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
 from cdk_containers.constructs.storage._backup import StorageBackupOptions, backup_plan, check_backup
 from cdk_containers.constructs.storage._common import (
@@ -227,6 +228,14 @@ class EfsCsiDriver(CsiDriver):
                 backup,
                 what=f"the EFS file system of {self.node.path}",
             )
+            if file_system is None:
+                acknowledge_control(
+                    self.file_system,
+                    "The file system is backed up daily by this construct's AWS Backup plan into a retained "
+                    "vault under a customer managed key; EFS automatic backups would add a second copy in "
+                    "the default vault under the AWS managed aws/backup key",
+                    "efs_automatic_backups_enabled_check",
+                )
         if checked.has_ec2_capacity:
             self._install_controller(
                 addon_version,

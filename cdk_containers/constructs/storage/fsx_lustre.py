@@ -230,14 +230,13 @@ class FsxLustreCsiDriver(CsiDriver):
     def _acknowledge(role: iam.Role) -> None:
         reasons = {
             "AwsSolutions-IAM5[Resource::*]": "The FSx CSI controller creates a file system per claim, "
-            "so its id is unknown when the policy is written; fsx:CreateFileSystem, "
-            "fsx:DescribeFileSystems and the EC2 Describe calls are not scoped to an ARN here, and none "
-            "of them changes or deletes existing data",
+            "so its id is unknown when the policy is written; fsx:DescribeFileSystems and the EC2 "
+            "Describe calls are read-only and take no narrower resource",
             "AwsSolutions-IAM5[Resource::"
             + nag_arn(role, "fsx:{region}:{account}:file-system/*")
             + "]": "File systems are created per claim at run time, so they have no known "
-            "ARN; resize and delete also require the driver's CSIVolumeName tag, and tagging is what "
-            "the driver's tag-on-create needs",
+            "ARN: creation and tagging are limited to this account and region, and resize and delete "
+            "also require the driver's CSIVolumeName tag",
             "AwsSolutions-IAM5[Resource::"
             + nag_arn(role, "iam::{account}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/*")
             + "]": "FSx names the "
@@ -266,12 +265,16 @@ class FsxLustreCsiDriver(CsiDriver):
                 resources=["*"],
                 conditions={"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}},
             ),
-            iam.PolicyStatement(actions=["fsx:CreateFileSystem", "fsx:DescribeFileSystems"], resources=["*"]),
+            iam.PolicyStatement(actions=["fsx:DescribeFileSystems"], resources=["*"]),
             # The driver tags every file system it creates with CSIVolumeName (tag on create,
             # which IAM authorizes as fsx:TagResource); resize and delete need that tag, so the
             # controller cannot delete or change file systems it did not create, such as a
-            # file system of FsxOntapCsiDriver in the same account.
-            iam.PolicyStatement(actions=["fsx:TagResource"], resources=[file_systems]),
+            # file system of FsxOntapCsiDriver in the same account. Creation is authorized on
+            # the new file system's ARN (FSx user guide, "Using tags with Amazon FSx"), so it is
+            # limited to this account and region.
+            iam.PolicyStatement(
+                actions=["fsx:CreateFileSystem", "fsx:TagResource"], resources=[file_systems]
+            ),
             iam.PolicyStatement(
                 actions=["fsx:DeleteFileSystem", "fsx:UpdateFileSystem"],
                 resources=[file_systems],
