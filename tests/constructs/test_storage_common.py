@@ -11,7 +11,12 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
-from cdk_containers.constructs.eks import EksCluster, FargateSelector, ManagedNodeGroupOptions
+from cdk_containers.constructs.eks import (
+    EksCluster,
+    FargateProfileOptions,
+    FargateSelector,
+    ManagedNodeGroupOptions,
+)
 from cdk_containers.constructs.storage import (
     CsiDriver,
     EbsCsiDriver,
@@ -33,7 +38,9 @@ def storage_stack(*, ec2_nodes: bool = True, fargate: bool = False) -> tuple[Sta
     if ec2_nodes:
         cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions())
     if fargate:
-        cluster.add_fargate_profile("Serverless", selectors=[FargateSelector(namespace="serverless")])
+        cluster.add_fargate_profile(
+            "Serverless", FargateProfileOptions(selectors=[FargateSelector(namespace="serverless")])
+        )
     return stack, cluster
 
 
