@@ -20,6 +20,7 @@ from cdk_containers.constructs.eks import (
     FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroupOptions,
+    NodeRole,
     SelfManagedNodeGroupOptions,
     Taint,
 )
@@ -231,6 +232,58 @@ def test_a_deploy_time_ami_type_is_refused_with_the_reason(cluster: EksCluster, 
         r"it decides the nodes' architecture",
     ):
         add("Nodes", group(ami_type=ami_type))
+
+
+@pytest.mark.parametrize("group", [ManagedNodeGroupOptions, SelfManagedNodeGroupOptions])
+def test_a_deploy_time_metadata_hop_limit_is_refused_with_the_reason(
+    cluster: EksCluster, group: type
+) -> None:
+    hops = CfnParameter(Stack.of(cluster), f"Hops{group.__name__}", type="Number").value_as_number
+    add = (
+        cluster.add_managed_node_group
+        if group is ManagedNodeGroupOptions
+        else cluster.add_self_managed_node_group
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"NodeGroup 'Bad/Eks/Nodes': options.metadata_hop_limit is a deploy-time value \(a token\), "
+        r"but it must be known at synth: aws_ec2.LaunchTemplate checks its range at synthesis",
+    ):
+        add("Nodes", group(metadata_hop_limit=hops))
+
+
+def test_a_deploy_time_max_unavailable_is_refused_with_the_reason(cluster: EksCluster) -> None:
+    count = CfnParameter(Stack.of(cluster), "Unavailable", type="Number").value_as_number
+    with pytest.raises(
+        ValueError,
+        match=r"ManagedNodeGroup 'Bad/Eks/Nodes': options.max_unavailable is a deploy-time value "
+        r"\(a token\), but it must be known at synth: aws_eks_v2.Nodegroup compares it with max_size",
+    ):
+        cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_unavailable=count))  # type: ignore[arg-type]
+
+
+def test_max_unavailable_above_max_size_is_refused_by_name(cluster: EksCluster) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"ManagedNodeGroup 'Bad/Eks/Nodes': options.max_unavailable=4 is invalid: an integer from 1 "
+        r"to max_size \(3\)",
+    ):
+        cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_size=3, max_unavailable=4))
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        (True, r"description=True is invalid: expected str, got a bool"),
+        (["nodes"], r"description=\['nodes'\] is invalid: expected str, got a list"),
+        ("x" * 1001, r"description='x{1001}' is invalid: at most 1000 characters"),
+        ("nodes \u2603", r"description='nodes \u2603' is invalid: at most 1000 characters: tab, newline"),
+    ],
+    ids=["bool", "list", "too long", "outside IAM's characters"],
+)
+def test_a_node_role_description_iam_would_refuse_is_refused_by_name(description: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=r"^NodeRole 'R/Nodes': " + message):
+        NodeRole(Stack(make_app(), "R"), "Nodes", description=description)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from aws_cdk.assertions import Template
 
 from cdk_containers.constructs.eks import EksCluster
 from cdk_containers.constructs.storage import (
+    CsiDriver,
     EbsCsiDriver,
     EbsStorageClass,
     EbsStorageClassOptions,
@@ -70,6 +72,19 @@ def test_every_driver_refuses_a_wrong_kind_of_argument_by_name(
     arguments = {"cluster": cluster, **kwargs}
     with pytest.raises(ValueError, match=rf"{driver.__name__} 'Storage/Bad': {message}"):
         driver(cluster.node.scope, "Bad", **arguments)
+
+
+@pytest.mark.parametrize(
+    "value", ["my-cluster", None, {"name": "my-cluster"}], ids=["str", "None", "mapping"]
+)
+def test_the_base_driver_refuses_a_cluster_that_is_not_one_by_name(cluster: EksCluster, value: Any) -> None:
+    """`CsiDriver` is public (the base of the four drivers); built directly, it checks its cluster too."""
+    with pytest.raises(
+        ValueError,
+        match=rf"^CsiDriver 'Storage/Base': cluster={re.escape(repr(value))} is invalid: an EksCluster, or "
+        r"an object with the members of StorageCluster \(missing: cluster, vpc,",
+    ):
+        CsiDriver(cluster.node.scope, "Base", cluster=value)
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.__name__)

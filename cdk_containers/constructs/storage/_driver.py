@@ -127,6 +127,19 @@ class CsiDriver(Construct):
         return problems, storage_cluster
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: StorageCluster) -> None:
+        """Args:
+            scope: Parent construct.
+            construct_id: Construct id.
+            cluster: The cluster (an `EksCluster`, or an object with the members of
+                `StorageCluster`).
+
+        Raises:
+            ValueError: If `cluster` is not such a cluster (the subclasses check it, and
+                everything else, before they get here).
+        """
+        if not isinstance(cluster, StorageCluster):
+            problems, _ = type(self)._problems(scope, construct_id, cluster, None)
+            problems.raise_if_any()
         super().__init__(scope, construct_id)
         self._cluster = cluster
         self._granted_keys: set[str] = set()
