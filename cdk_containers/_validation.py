@@ -42,6 +42,7 @@ __all__ = [
     "describe",
     "is_dns1123_subdomain",
     "is_int",
+    "is_list_token",
     "is_number",
     "is_token",
 ]
@@ -58,6 +59,19 @@ def is_token(value: Any) -> bool:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return bool(Token.is_unresolved(value))
     return False
+
+
+def is_list_token(value: Any) -> bool:
+    """Whether ``value`` is a list token (a ``CfnParameter``'s ``value_as_list``).
+
+    Its one element is an encoded string that :func:`is_token` does not recognize on its own.
+    """
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(v, str) for v in value)
+        and bool(Token.is_unresolved(list(value)))
+    )
 
 
 def is_int(value: Any) -> bool:
@@ -336,9 +350,21 @@ class Problems:
 
     def check_known(self, argument: str, value: Any, why: str) -> bool:
         """Refuse an unresolved token where the value must be known at synth; ``why`` says why."""
-        if is_token(value):
+        if is_token(value) or is_list_token(value):
             self._messages.append(
                 f"{argument} is a deploy-time value (a token), but it must be known at synth: {why}"
+            )
+            return False
+        return True
+
+    def check_known_items(self, argument: str, value: Any, why: str) -> bool:
+        """Refuse a list token (``value_as_list``) where the items must be known at synth.
+
+        A literal list whose items are tokens passes: its length is known. ``why`` says why.
+        """
+        if is_list_token(value):
+            self._messages.append(
+                f"{argument} is a deploy-time list (a token), but its items must be known at synth: {why}"
             )
             return False
         return True

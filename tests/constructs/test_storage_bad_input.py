@@ -64,6 +64,10 @@ def drivers() -> dict[type, Any]:
         ({"cluster": "my-cluster"}, r"cluster='my-cluster' is invalid: an EksCluster, or an object"),
         ({"addon_version": 1.48}, r"addon_version=1.48 is invalid: expected str, got a float"),
         ({"addon_version": ["v1"]}, r"addon_version=\['v1'\] is invalid: expected str, got a list"),
+        (
+            {"addon_version": ""},
+            r"addon_version='' is invalid: an EKS add-on version such as 'v1.48.0-eksbuild.1'",
+        ),
     ],
 )
 def test_every_driver_refuses_a_wrong_kind_of_argument_by_name(
@@ -85,6 +89,24 @@ def test_the_base_driver_refuses_a_cluster_that_is_not_one_by_name(cluster: EksC
         r"an object with the members of StorageCluster \(missing: cluster, vpc,",
     ):
         CsiDriver(cluster.node.scope, "Base", cluster=value)
+
+
+def test_an_ontap_throughput_that_is_a_string_token_is_refused_but_a_number_token_is_taken(
+    cluster: EksCluster,
+) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"FsxOntapCsiDriver 'Storage/Ontap': "
+        r"throughput_capacity='\$\{Token\[TOKEN\.\d+\]\}' is invalid: "
+        r"a number: for MULTI_AZ_1 one of \[128, 256",
+    ):
+        FsxOntapCsiDriver(
+            cluster.node.scope, "Ontap", cluster=cluster, throughput_capacity=_text(cluster, "Mbps")
+        )
+    number = _number(cluster, "MbpsNumber")
+    driver = FsxOntapCsiDriver(cluster.node.scope, "OntapNumber", cluster=cluster, throughput_capacity=number)
+    ontap = Stack.of(driver).resolve(driver.file_system.ontap_configuration)
+    assert ontap["throughputCapacity"] == {"Ref": "MbpsNumber"}
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.__name__)

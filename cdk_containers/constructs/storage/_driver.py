@@ -20,6 +20,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers.constructs.eks._addons import check_addon_version
 from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.storage._common import (
     ClusterStorageClasses,
@@ -111,7 +112,7 @@ class CsiDriver(Construct):
         """The driver's problems, starting with the arguments every driver takes."""
         problems = Problems(cls.__name__, construct_path(scope, str(construct_id)))
         problems.check_str("construct_id", construct_id)
-        problems.check_str("addon_version", addon_version, optional=True)
+        check_addon_version(problems, "addon_version", addon_version)
         if not isinstance(cluster, StorageCluster):
             missing = [m for m in _CLUSTER_MEMBERS if not hasattr(cluster, m)]
             problems.add(
