@@ -20,7 +20,9 @@ The rules every check here follows:
   themselves; the construct that uses them calls their ``_check(problems, argument)``
   so the error carries the construct's path and the argument's dotted name
   (``options.min_size``).
-- Checks that can only run once the whole app is built use ``node.add_validation``.
+- Checks that can only run once the whole app is built use ``node.add_validation``;
+  :func:`check_when_resolved` checks a token again at synth if it resolves to a plain value
+  then (a ``Lazy.string``), where a ``CfnParameter`` stays a deploy-time reference.
 """
 
 from __future__ import annotations
@@ -29,15 +31,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Token
-from constructs import Construct
+import jsii
+from aws_cdk import Stack, Token
+from constructs import Construct, IValidation
 
 __all__ = [
     "Problems",
+    "check_when_resolved",
     "construct_path",
     "describe",
     "is_dns1123_subdomain",
     "is_int",
+    "is_list_token",
     "is_number",
     "is_token",
 ]
@@ -54,6 +59,19 @@ def is_token(value: Any) -> bool:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return bool(Token.is_unresolved(value))
     return False
+
+
+def is_list_token(value: Any) -> bool:
+    """Whether ``value`` is a list token (a ``CfnParameter``'s ``value_as_list``).
+
+    Its one element is an encoded string that :func:`is_token` does not recognize on its own.
+    """
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(v, str) for v in value)
+        and bool(Token.is_unresolved(list(value)))
+    )
 
 
 def is_int(value: Any) -> bool:
@@ -332,9 +350,21 @@ class Problems:
 
     def check_known(self, argument: str, value: Any, why: str) -> bool:
         """Refuse an unresolved token where the value must be known at synth; ``why`` says why."""
-        if is_token(value):
+        if is_token(value) or is_list_token(value):
             self._messages.append(
                 f"{argument} is a deploy-time value (a token), but it must be known at synth: {why}"
+            )
+            return False
+        return True
+
+    def check_known_items(self, argument: str, value: Any, why: str) -> bool:
+        """Refuse a list token (``value_as_list``) where the items must be known at synth.
+
+        A literal list whose items are tokens passes: its length is known. ``why`` says why.
+        """
+        if is_list_token(value):
+            self._messages.append(
+                f"{argument} is a deploy-time list (a token), but its items must be known at synth: {why}"
             )
             return False
         return True
@@ -351,3 +381,46 @@ class Problems:
         raise ValueError(
             f"{self.construct_type} '{self.path}' has {len(self._messages)} invalid arguments:\n{lines}"
         )
+
+
+@jsii.implements(IValidation)
+class _WhenResolved:
+    def __init__(
+        self,
+        construct: Construct,
+        construct_type: str,
+        values: Mapping[str, Any],
+        check: Callable[[Problems, str, Any], object],
+    ) -> None:
+        self._construct = construct
+        self._construct_type = construct_type
+        self._values = dict(values)
+        self._check = check
+
+    def validate(self) -> list[str]:
+        problems = Problems(self._construct_type, self._construct.node.path)
+        stack = Stack.of(self._construct)
+        for argument, value in self._values.items():
+            resolved = stack.resolve(value)
+            # a reference (Ref, Fn::GetAtt, ...) resolves to a mapping: CloudFormation decides
+            if isinstance(resolved, (str, int, float)) and not is_token(resolved):
+                self._check(problems, argument, resolved)
+        return [f"{self._construct_type} '{self._construct.node.path}': {m}" for m in problems.messages]
+
+
+def check_when_resolved(
+    construct: Construct,
+    construct_type: str,
+    values: Mapping[str, Any],
+    check: Callable[[Problems, str, Any], object],
+) -> None:
+    """Check the tokens among ``values`` (argument name to value) again when the app synthesizes.
+
+    The checks at construction skip tokens. A token that resolves to a plain value at synth
+    (a ``Lazy.string``) is checked then, by ``check(problems, argument, resolved_value)``; one
+    that stays a deploy-time reference (a ``CfnParameter``, a resource attribute) is left to
+    CloudFormation. Values that are not tokens are ignored (they were checked already).
+    """
+    tokens = {argument: value for argument, value in values.items() if is_token(value)}
+    if tokens:
+        construct.node.add_validation(_WhenResolved(construct, construct_type, tokens, check))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import jsii
 import pytest
-from aws_cdk import CfnParameter, Stack
+from aws_cdk import App, CfnParameter, CfnWaitConditionHandle, IStableStringProducer, Lazy, Stack
+from constructs import Construct
 
-from cdk_containers._validation import Problems
+from cdk_containers._validation import Problems, check_when_resolved
 
 
 def _raises(problems: Problems) -> str:
@@ -103,3 +105,53 @@ def test_a_token_where_an_enum_member_is_meant_is_refused_with_the_reason(tokens
         "effect is a deploy-time value (a token), but it must be known at synth: it chooses among"
         in _raises(problems)
     )
+
+
+def test_a_deploy_time_list_is_refused_where_its_items_must_be_known_at_synth() -> None:
+    stack = Stack()
+    listed = CfnParameter(stack, "L", type="CommaDelimitedList").value_as_list
+    text = CfnParameter(stack, "T").value_as_string
+    problems = Problems("Thing", "App/Thing")
+    assert problems.check_known_items("prefixes", [text, "literal"], "each gets a grant")  # length known
+    assert not problems.check_known_items("prefixes", listed, "each gets a grant")
+    assert not problems.check_known("cidrs", listed, "the subnets are carved from it")
+    message = _raises(problems)
+    assert (
+        "prefixes is a deploy-time list (a token), but its items must be known at synth: each gets a grant"
+        in message
+    )
+    assert "cidrs is a deploy-time value (a token), but it must be known at synth" in message
+
+
+@jsii.implements(IStableStringProducer)
+class _AtSynth:
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def produce(self) -> str:
+        return self.value
+
+
+def test_a_token_that_resolves_at_synth_is_checked_then_and_a_parameter_is_left_to_cloudformation() -> None:
+    app = App()
+    stack = Stack(app, "App")
+    thing = Construct(stack, "Thing")
+    CfnWaitConditionHandle(stack, "Placeholder")
+    values = {
+        "later": Lazy.string(_AtSynth("not-a-number")),
+        "fine": Lazy.string(_AtSynth("42")),
+        "parameter": CfnParameter(stack, "P").value_as_string,
+        "literal": "checked already, not again",
+    }
+    checked: list[str] = []
+
+    def digits(problems: Problems, argument: str, value: object) -> None:
+        checked.append(argument)
+        problems.check(str(value).isdigit(), argument, value, "digits")
+
+    check_when_resolved(thing, "Thing", values, digits)
+    with pytest.raises(
+        RuntimeError, match=r"\[App/Thing\] Thing 'App/Thing': later='not-a-number' is invalid: digits"
+    ):
+        app.synth()
+    assert sorted(checked) == ["fine", "later"]

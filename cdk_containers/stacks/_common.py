@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Environment
@@ -12,6 +13,8 @@ from cdk_containers._validation import Problems
 __all__ = ["check_stack_props", "show_signature"]
 
 _STACK_NAME = r"[A-Za-z][A-Za-z0-9-]*"
+# What an `aws_cdk.IStackSynthesizer` has (jsii's Python interfaces cannot answer `isinstance`).
+_SYNTHESIZER_MEMBERS = ("bind", "synthesize", "add_file_asset", "add_docker_image_asset")
 
 
 def check_stack_props(
@@ -22,8 +25,12 @@ def check_stack_props(
     description: Any,
     tags: Any,
     termination_protection: Any,
+    synthesizer: Any = None,
 ) -> None:
-    """Record problems with the `aws_cdk.Stack` props every example stack passes through."""
+    """Record problems with the `aws_cdk.Stack` props an example stack passes through.
+
+    A stack that takes no `synthesizer` leaves it `None`.
+    """
     problems.check_type("env", env, Environment, optional=True, allowed="an aws_cdk.Environment")
     problems.check_known(
         "stack_name", stack_name, "CDK names the template and the stack's references with it"
@@ -36,9 +43,22 @@ def check_stack_props(
         max_length=128,
         allowed="1-128 letters, digits and '-', starting with a letter (CloudFormation's rule)",
     )
-    problems.check_str("description", description, optional=True, max_length=1024)
+    if problems.check_known(
+        "description", description, "CloudFormation takes a template's Description only as literal text"
+    ):
+        problems.check_str("description", description, optional=True, max_length=1024)
     problems.check_mapping("tags", tags, str)
     problems.check_type("termination_protection", termination_protection, bool)
+    if synthesizer is not None and (
+        isinstance(synthesizer, (str, bytes, int, float, Mapping, Sequence))
+        or not all(hasattr(synthesizer, m) for m in _SYNTHESIZER_MEMBERS)
+    ):
+        problems.add(
+            "synthesizer",
+            synthesizer,
+            "an aws_cdk.IStackSynthesizer (DefaultStackSynthesizer, CliCredentialsStackSynthesizer, "
+            "LegacyStackSynthesizer, ...), or None for the app's default",
+        )
 
 
 def show_signature(cls: type) -> None:

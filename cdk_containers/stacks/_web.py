@@ -50,4 +50,5 @@ def _check_web_stack(
         description=args.get("description"),
         tags=args.get("tags"),
         termination_protection=args.get("termination_protection"),
+        synthesizer=args.get("synthesizer"),
     )

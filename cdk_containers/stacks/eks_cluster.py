@@ -21,12 +21,14 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.eks._cluster_checks import check_object
 from cdk_containers.stacks._common import check_stack_props, show_signature
 from cdk_containers.stacks._storage_example import add_example_storage
 
 __all__ = ["EksClusterStack"]
 
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+_PREFIX = r"[a-z0-9][a-z0-9._/-]{1,29}"  # as EksCluster.allow_pull_through checks it
 
 
 class EksClusterStack(Stack):
@@ -98,18 +100,43 @@ class EksClusterStack(Stack):
             ValueError: Listing every invalid argument.
         """
         problems = Problems("EksClusterStack", construct_path(scope, construct_id))
-        problems.check_list("pull_repositories", pull_repositories, object)
-        problems.check_list("pull_through_prefixes", pull_through_prefixes, str)
-        problems.check_list("admin_roles", admin_roles, object)
-        problems.check_list(
-            "admin_role_arns",
-            admin_role_arns,
-            str,
-            item_check=lambda arn: bool(re.fullmatch(_ROLE_ARN, arn)),
-            item_allowed="an IAM role ARN like 'arn:aws:iam::111122223333:role/platform-admin'",
+        for name, objects, kind in (
+            ("pull_repositories", pull_repositories, "ecr.IRepository"),
+            ("admin_roles", admin_roles, "iam.IRole"),
+        ):
+            if problems.check_list(name, objects, object, optional=False):
+                for i, item in enumerate(objects):
+                    check_object(problems, f"{name}[{i}]", item, kind)
+        if problems.check_known_items(
+            "pull_through_prefixes",
+            pull_through_prefixes,
+            "each prefix gets its own grant on repository/<prefix>/*",
+        ):
+            problems.check_list(
+                "pull_through_prefixes",
+                pull_through_prefixes,
+                str,
+                optional=False,
+                item_check=lambda p: bool(re.fullmatch(_PREFIX, p)),
+                item_allowed="an ECR pull-through cache prefix, 2-30 characters, e.g. 'ecr-public'",
+            )
+        if problems.check_known_items(
+            "admin_role_arns", admin_role_arns, "each ARN becomes its own cluster-admin access entry"
+        ):
+            problems.check_list(
+                "admin_role_arns",
+                admin_role_arns,
+                str,
+                optional=False,
+                item_check=lambda arn: bool(re.fullmatch(_ROLE_ARN, arn)),
+                item_allowed="an IAM role ARN like 'arn:aws:iam::111122223333:role/platform-admin'",
+            )
+        sizes_why = "the managed Spot group's sizes: aws_eks_v2.Nodegroup compares them at synthesis"
+        min_ok = problems.check_known("node_min_size", node_min_size, sizes_why) and problems.check_int(
+            "node_min_size", node_min_size, minimum=0
         )
-        if problems.check_int("node_min_size", node_min_size, minimum=0):
-            problems.check_int("node_max_size", node_max_size, minimum=max(1, node_min_size))
+        if problems.check_known("node_max_size", node_max_size, sizes_why):
+            problems.check_int("node_max_size", node_max_size, minimum=max(1, node_min_size) if min_ok else 1)
         problems.check_int("batch_max_size", batch_max_size, minimum=1)
         check_stack_props(
             problems,

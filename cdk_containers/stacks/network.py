@@ -115,13 +115,15 @@ class NetworkStack(Stack):
                 allowed=f"an integer from 1 to max_azs ({max_azs}); private subnets need NAT for egress",
             )
         problems.check_choice("flow_log_retention", flow_log_retention, list(logs.RetentionDays))
-        problems.check(
-            flow_log_encryption_key is None
-            or (not isinstance(flow_log_encryption_key, str) and hasattr(flow_log_encryption_key, "key_arn")),
-            "flow_log_encryption_key",
-            flow_log_encryption_key,
-            "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
-        )
+        # not `problems.check`, which lets tokens through: a key ARN token is still not a key
+        if flow_log_encryption_key is not None and (
+            isinstance(flow_log_encryption_key, str) or not hasattr(flow_log_encryption_key, "key_arn")
+        ):
+            problems.add(
+                "flow_log_encryption_key",
+                flow_log_encryption_key,
+                "a kms.IKey (kms.Key, or kms.Key.from_key_arn for an existing key)",
+            )
         check_stack_props(
             problems,
             env=env,

@@ -12,8 +12,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import jsii
 import pytest
-from aws_cdk import Aws, CfnParameter, Duration, Stack
+from aws_cdk import Aws, CfnParameter, Duration, IStableStringProducer, Lazy, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
@@ -376,6 +377,61 @@ def test_tokens_are_accepted_where_cloudformation_takes_them_at_deploy_time() ->
     assert replication["Properties"]["ReplicationConfiguration"]["Rules"][0]["Destinations"] == [
         {"Region": {"Ref": "Region"}, "RegistryId": {"Ref": "Account"}}
     ]
+
+
+@jsii.implements(IStableStringProducer)
+class _Later:
+    """A value known only when the app synthesizes (a `Lazy.string`), not at deploy time."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def produce(self) -> str:
+        return self._value
+
+
+@pytest.mark.parametrize(
+    ("account", "region", "message"),
+    [
+        (
+            "not-an-account",
+            "eu-west-1",
+            r"rules\[0\].destinations\[0\].account='not-an-account' is invalid: a 12-digit AWS account id",
+        ),
+        (
+            "123456789012",
+            "Europe",
+            r"rules\[0\].destinations\[0\].region='Europe' is invalid: an AWS region name",
+        ),
+    ],
+    ids=["account", "region"],
+)
+def test_a_replication_destination_known_only_at_synth_is_checked_when_it_resolves(
+    account: str, region: str, message: str
+) -> None:
+    stack = make_stack()
+    destination = ReplicationDestination(
+        region=Lazy.string(_Later(region)), account=Lazy.string(_Later(account))
+    )
+    RegistryReplication(stack, "Replication", rules=[ReplicationRule(destinations=[destination])])
+    with pytest.raises(RuntimeError, match=r"\[Test/Replication\] " + REPL + ": " + message):
+        Template.from_stack(stack)
+
+
+def test_a_replication_destination_known_only_at_synth_is_taken_when_valid() -> None:
+    stack = make_stack()
+    destination = ReplicationDestination(
+        region=Lazy.string(_Later("eu-west-1")), account=Lazy.string(_Later("123456789012"))
+    )
+    RegistryReplication(stack, "Replication", rules=[ReplicationRule(destinations=[destination])])
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ECR::ReplicationConfiguration",
+        {
+            "ReplicationConfiguration": {
+                "Rules": [{"Destinations": [{"Region": "eu-west-1", "RegistryId": "123456789012"}]}]
+            }
+        },
+    )
 
 
 def test_a_severity_enum_member_is_accepted() -> None:

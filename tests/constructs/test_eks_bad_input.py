@@ -20,6 +20,7 @@ from cdk_containers.constructs.eks import (
     FargateProfileOptions,
     FargateSelector,
     ManagedNodeGroupOptions,
+    NodeRole,
     SelfManagedNodeGroupOptions,
     Taint,
 )
@@ -156,6 +157,55 @@ def test_a_repository_name_for_pull_repositories_of_the_stack_is_refused() -> No
         EksClusterStack(app, "Eks", vpc=vpc, pull_repositories="api")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"admin_role_arns": None}, r"admin_role_arns=None is invalid: a list of str is required"),
+        (
+            {"pull_through_prefixes": None},
+            r"pull_through_prefixes=None is invalid: a list of str is required",
+        ),
+        (
+            {"admin_roles": ["arn:aws:iam::111122223333:role/x"]},
+            r"admin_roles\[0\]='arn:aws:iam::111122223333:role/x' is invalid: "
+            r"expected an iam.IRole, got a str",
+        ),
+        (
+            {"pull_repositories": ["api"]},
+            r"pull_repositories\[0\]='api' is invalid: expected an ecr.IRepository, got a str",
+        ),
+    ],
+    ids=["admin_role_arns None", "pull_through_prefixes None", "admin_roles ARN", "pull_repositories name"],
+)
+def test_a_wrong_kind_of_stack_argument_is_refused_by_the_stack(kwargs: dict[str, Any], message: str) -> None:
+    """By the stack and its argument's name, not by the cluster inside it under another name."""
+    app = make_app()
+    vpc = NetworkStack(app, "Net").vpc
+    with pytest.raises(ValueError, match=r"^EksClusterStack 'Eks': " + message):
+        EksClusterStack(app, "Eks", vpc=vpc, **kwargs)
+
+
+@pytest.mark.parametrize("version", ["", "latest", "1"], ids=["empty", "latest", "no dots"])
+def test_an_add_on_version_eks_would_refuse_is_refused_by_name(cluster: EksCluster, version: str) -> None:
+    with pytest.raises(
+        ValueError,
+        match=rf"EksCluster 'Bad/Eks': add_addon\(version\)='{version}' is invalid: "
+        r"an EKS add-on version such as 'v1.48.0-eksbuild.1'",
+    ):
+        cluster.add_addon("metrics-server", version=version)
+
+
+@pytest.mark.parametrize(
+    ("argument", "allowed"), [("chart", "a chart name"), ("repository", "a chart repository URL")]
+)
+def test_an_empty_helm_chart_or_repository_is_refused_by_name(
+    cluster: EksCluster, argument: str, allowed: str
+) -> None:
+    kwargs = {"chart": "c", "repository": "https://charts.example.com", argument: ""}
+    with pytest.raises(ValueError, match=rf"EksCluster 'Bad/Eks/H': {argument}='' is invalid: {allowed}"):
+        cluster.add_helm_chart("H", namespace="a", **kwargs)
+
+
 # -- class 2: a string where a list is meant -------------------------------------------------
 
 
@@ -231,6 +281,92 @@ def test_a_deploy_time_ami_type_is_refused_with_the_reason(cluster: EksCluster, 
         r"it decides the nodes' architecture",
     ):
         add("Nodes", group(ami_type=ami_type))
+
+
+@pytest.mark.parametrize("group", [ManagedNodeGroupOptions, SelfManagedNodeGroupOptions])
+def test_a_deploy_time_metadata_hop_limit_is_refused_with_the_reason(
+    cluster: EksCluster, group: type
+) -> None:
+    hops = CfnParameter(Stack.of(cluster), f"Hops{group.__name__}", type="Number").value_as_number
+    add = (
+        cluster.add_managed_node_group
+        if group is ManagedNodeGroupOptions
+        else cluster.add_self_managed_node_group
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"NodeGroup 'Bad/Eks/Nodes': options.metadata_hop_limit is a deploy-time value \(a token\), "
+        r"but it must be known at synth: aws_ec2.LaunchTemplate checks its range at synthesis",
+    ):
+        add("Nodes", group(metadata_hop_limit=hops))
+
+
+def test_a_deploy_time_max_unavailable_is_refused_with_the_reason(cluster: EksCluster) -> None:
+    count = CfnParameter(Stack.of(cluster), "Unavailable", type="Number").value_as_number
+    with pytest.raises(
+        ValueError,
+        match=r"ManagedNodeGroup 'Bad/Eks/Nodes': options.max_unavailable is a deploy-time value "
+        r"\(a token\), but it must be known at synth: aws_eks_v2.Nodegroup compares it with max_size",
+    ):
+        cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_unavailable=count))  # type: ignore[arg-type]
+
+
+def test_max_unavailable_above_max_size_is_refused_by_name(cluster: EksCluster) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"ManagedNodeGroup 'Bad/Eks/Nodes': options.max_unavailable=4 is invalid: an integer from 1 "
+        r"to max_size \(3\)",
+    ):
+        cluster.add_managed_node_group("Nodes", ManagedNodeGroupOptions(max_size=3, max_unavailable=4))
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        (True, r"description=True is invalid: expected str, got a bool"),
+        (["nodes"], r"description=\['nodes'\] is invalid: expected str, got a list"),
+        ("x" * 1001, r"description='x{1001}' is invalid: at most 1000 characters"),
+        ("nodes \u2603", r"description='nodes \u2603' is invalid: at most 1000 characters: tab, newline"),
+    ],
+    ids=["bool", "list", "too long", "outside IAM's characters"],
+)
+def test_a_node_role_description_iam_would_refuse_is_refused_by_name(description: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=r"^NodeRole 'R/Nodes': " + message):
+        NodeRole(Stack(make_app(), "R"), "Nodes", description=description)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"node_min_size": "number"},
+            r"node_min_size is a deploy-time value \(a token\), but it must be known at synth: "
+            r"the managed Spot group's sizes",
+        ),
+        ({"node_max_size": "number"}, r"node_max_size is a deploy-time value \(a token\)"),
+        (
+            {"pull_through_prefixes": "list"},
+            r"pull_through_prefixes is a deploy-time list \(a token\), but its items must be known at synth: "
+            r"each prefix gets its own grant",
+        ),
+        ({"admin_role_arns": "list"}, r"admin_role_arns is a deploy-time list \(a token\)"),
+    ],
+    ids=["node_min_size", "node_max_size", "pull_through_prefixes", "admin_role_arns"],
+)
+def test_stack_tokens_that_must_be_known_at_synth_are_refused_by_the_stack(
+    kwargs: dict[str, str], message: str
+) -> None:
+    app = make_app()
+    vpc = NetworkStack(app, "Net").vpc
+    parameters = Stack(app, "Parameters")
+    values: dict[str, Any] = {
+        name: CfnParameter(parameters, name, type="Number").value_as_number
+        if kind == "number"
+        else CfnParameter(parameters, name, type="CommaDelimitedList").value_as_list
+        for name, kind in kwargs.items()
+    }
+    with pytest.raises(ValueError, match=r"^EksClusterStack 'Eks': " + message):
+        EksClusterStack(app, "Eks", vpc=vpc, **values)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from aws_cdk.assertions import Template
 
 from cdk_containers.constructs.eks import EksCluster
 from cdk_containers.constructs.storage import (
+    CsiDriver,
     EbsCsiDriver,
     EbsStorageClass,
     EbsStorageClassOptions,
@@ -62,6 +64,10 @@ def drivers() -> dict[type, Any]:
         ({"cluster": "my-cluster"}, r"cluster='my-cluster' is invalid: an EksCluster, or an object"),
         ({"addon_version": 1.48}, r"addon_version=1.48 is invalid: expected str, got a float"),
         ({"addon_version": ["v1"]}, r"addon_version=\['v1'\] is invalid: expected str, got a list"),
+        (
+            {"addon_version": ""},
+            r"addon_version='' is invalid: an EKS add-on version such as 'v1.48.0-eksbuild.1'",
+        ),
     ],
 )
 def test_every_driver_refuses_a_wrong_kind_of_argument_by_name(
@@ -70,6 +76,37 @@ def test_every_driver_refuses_a_wrong_kind_of_argument_by_name(
     arguments = {"cluster": cluster, **kwargs}
     with pytest.raises(ValueError, match=rf"{driver.__name__} 'Storage/Bad': {message}"):
         driver(cluster.node.scope, "Bad", **arguments)
+
+
+@pytest.mark.parametrize(
+    "value", ["my-cluster", None, {"name": "my-cluster"}], ids=["str", "None", "mapping"]
+)
+def test_the_base_driver_refuses_a_cluster_that_is_not_one_by_name(cluster: EksCluster, value: Any) -> None:
+    """`CsiDriver` is public (the base of the four drivers); built directly, it checks its cluster too."""
+    with pytest.raises(
+        ValueError,
+        match=rf"^CsiDriver 'Storage/Base': cluster={re.escape(repr(value))} is invalid: an EksCluster, or "
+        r"an object with the members of StorageCluster \(missing: cluster, vpc,",
+    ):
+        CsiDriver(cluster.node.scope, "Base", cluster=value)
+
+
+def test_an_ontap_throughput_that_is_a_string_token_is_refused_but_a_number_token_is_taken(
+    cluster: EksCluster,
+) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"FsxOntapCsiDriver 'Storage/Ontap': "
+        r"throughput_capacity='\$\{Token\[TOKEN\.\d+\]\}' is invalid: "
+        r"a number: for MULTI_AZ_1 one of \[128, 256",
+    ):
+        FsxOntapCsiDriver(
+            cluster.node.scope, "Ontap", cluster=cluster, throughput_capacity=_text(cluster, "Mbps")
+        )
+    number = _number(cluster, "MbpsNumber")
+    driver = FsxOntapCsiDriver(cluster.node.scope, "OntapNumber", cluster=cluster, throughput_capacity=number)
+    ontap = Stack.of(driver).resolve(driver.file_system.ontap_configuration)
+    assert ontap["throughputCapacity"] == {"Ref": "MbpsNumber"}
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.__name__)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import Environment
+from aws_cdk import CfnParameter, Environment, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
@@ -139,6 +139,17 @@ def test_nat_gateway_count_is_configurable() -> None:
 def test_bad_network_arguments_are_refused_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=r"NetworkStack 'Net': " + message):
         NetworkStack(make_app(), "Net", **kwargs)
+
+
+def test_a_key_arn_parameter_for_the_flow_log_key_is_refused_by_name() -> None:
+    app = make_app()
+    arn = CfnParameter(Stack(app, "Parameters"), "KeyArn").value_as_string
+    with pytest.raises(
+        ValueError,
+        match=r"NetworkStack 'Net': flow_log_encryption_key='\$\{Token\[TOKEN\.\d+\]\}' is invalid: "
+        r"a kms.IKey \(kms.Key, or kms.Key.from_key_arn for an existing key\)",
+    ):
+        NetworkStack(app, "Net", flow_log_encryption_key=arn)
 
 
 def test_every_problem_is_reported_at_once() -> None:

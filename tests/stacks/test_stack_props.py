@@ -6,6 +6,8 @@ import inspect
 from typing import Any
 
 import pytest
+from aws_cdk import App, CfnParameter, DefaultStackSynthesizer, Stack
+from aws_cdk import aws_ec2 as ec2
 
 from cdk_containers.stacks import (
     AppRunnerStack,
@@ -28,12 +30,69 @@ BAD_PROPS = [
 ]
 
 
-@pytest.mark.parametrize("stack", [NetworkStack, RegistryStack], ids=lambda s: s.__name__)
-@pytest.mark.parametrize(("props", "message"), BAD_PROPS, ids=[next(iter(p)) for p, _ in BAD_PROPS])
-def test_a_bad_stack_prop_is_refused_by_name(stack: type, props: dict[str, Any], message: str) -> None:
+ALL_STACKS = [NetworkStack, RegistryStack, EksClusterStack, AppRunnerStack, ExpressServiceStack]
+# the stacks that take a `synthesizer` (the two web-service examples)
+SYNTHESIZER_STACKS = [AppRunnerStack, ExpressServiceStack]
+
+BAD_SYNTHESIZERS = [
+    ({"key": "value"}, "synthesizer={'key': 'value'} is invalid: an aws_cdk.IStackSynthesizer"),
+    (
+        "DefaultStackSynthesizer",
+        "synthesizer='DefaultStackSynthesizer' is invalid: an aws_cdk.IStackSynthesizer",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def app_with_vpc() -> tuple[App, ec2.IVpc]:
+    """One app for every refused stack: each is refused before it is created, so "Bad" stays free."""
+    app = make_app()
+    return app, NetworkStack(app, "Net").vpc
+
+
+def _refused(stack: type, app_with_vpc: tuple[App, ec2.IVpc], **props: Any) -> str:
+    app, vpc = app_with_vpc
+    required = {} if stack in (NetworkStack, RegistryStack) else {"vpc": vpc}
     with pytest.raises(ValueError, match=rf"^{stack.__name__} 'Bad': ") as caught:
-        stack(make_app(), "Bad", **props)
-    assert message in str(caught.value)
+        stack(app, "Bad", **required, **props)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS, ids=lambda s: s.__name__)
+@pytest.mark.parametrize(("props", "message"), BAD_PROPS, ids=[next(iter(p)) for p, _ in BAD_PROPS])
+def test_a_bad_stack_prop_is_refused_by_name(
+    stack: type, props: dict[str, Any], message: str, app_with_vpc: tuple[App, ec2.IVpc]
+) -> None:
+    assert message in _refused(stack, app_with_vpc, **props)
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS, ids=lambda s: s.__name__)
+def test_a_deploy_time_description_is_refused_with_the_reason(
+    stack: type, app_with_vpc: tuple[App, ec2.IVpc]
+) -> None:
+    description = CfnParameter(Stack(app_with_vpc[0], f"Params{stack.__name__}"), "P").value_as_string
+    message = _refused(stack, app_with_vpc, description=description)
+    assert (
+        "description is a deploy-time value (a token), but it must be known at synth: CloudFormation "
+        "takes a template's Description only as literal text"
+    ) in message
+
+
+@pytest.mark.parametrize("stack", SYNTHESIZER_STACKS, ids=lambda s: s.__name__)
+@pytest.mark.parametrize(("synthesizer", "message"), BAD_SYNTHESIZERS, ids=["mapping", "name"])
+def test_a_bad_synthesizer_is_refused_by_name(
+    stack: type, synthesizer: Any, message: str, app_with_vpc: tuple[App, ec2.IVpc]
+) -> None:
+    assert message in _refused(stack, app_with_vpc, synthesizer=synthesizer)
+
+
+@pytest.mark.parametrize("stack", SYNTHESIZER_STACKS, ids=lambda s: s.__name__)
+def test_a_stack_synthesizer_is_accepted(stack: type, app_with_vpc: tuple[App, ec2.IVpc]) -> None:
+    app, vpc = app_with_vpc
+    built = stack(
+        app, f"Good{stack.__name__}", vpc=vpc, synthesizer=DefaultStackSynthesizer(qualifier="custom1")
+    )
+    assert isinstance(built.synthesizer, DefaultStackSynthesizer)
 
 
 @pytest.mark.parametrize(

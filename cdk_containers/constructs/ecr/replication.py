@@ -11,7 +11,7 @@ from aws_cdk import Stack, Token
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
-from cdk_containers._validation import Problems, construct_path, is_token
+from cdk_containers._validation import Problems, check_when_resolved, construct_path, is_token
 from cdk_containers.constructs.ecr._common import REGION, check_account
 from cdk_containers.constructs.ecr._singleton import one_per_environment
 
@@ -168,3 +168,24 @@ class RegistryReplication(Construct):
             ),
         )
         """The `AWS::ECR::ReplicationConfiguration`."""
+        check_when_resolved(
+            self,
+            "RegistryReplication",
+            {
+                f"rules[{i}].destinations[{j}].{name}": getattr(destination, name)
+                for i, rule in enumerate(rules)
+                for j, destination in enumerate(rule.destinations)
+                for name in ("region", "account")
+            },
+            _check_resolved_destination,
+        )
+
+
+def _check_resolved_destination(problems: Problems, argument: str, value: object) -> None:
+    """A destination's region or account that was a token and resolved at synth (a `Lazy`)."""
+    if argument.endswith(".account"):
+        check_account(problems, argument, value)
+    elif problems.check_str(argument, value):
+        problems.check(
+            bool(REGION.match(str(value))), argument, value, "an AWS region name such as 'eu-west-1'"
+        )

@@ -15,6 +15,7 @@ from constructs import Construct, IConstruct
 
 from cdk_containers._validation import Problems
 from cdk_containers.constructs.eks import _pull
+from cdk_containers.constructs.eks._addons import check_addon_version
 from cdk_containers.constructs.eks._identity import WorkloadIdentities
 from cdk_containers.constructs.eks._kubectl import KubectlHandler
 from cdk_containers.constructs.eks._objects import KubernetesObjects
@@ -125,7 +126,7 @@ class ClusterBase(KubernetesObjects, WorkloadIdentities, ImagePulls, Construct):
         if problems.check_str("add_addon(name)", name):
             problems.check(bool(_ADDON_NAME.match(name)), "add_addon(name)", name, "an EKS add-on name")
             problems.check(name not in self._addons, "add_addon(name)", name, "an add-on not installed yet")
-        problems.check_str("add_addon(version)", version, optional=True)
+        check_addon_version(problems, "add_addon(version)", version)
         problems.check_type(
             "add_addon(configuration)",
             configuration,

@@ -109,8 +109,10 @@ class KubernetesObjects(Construct):
             The `aws_eks_v2.HelmChart`.
         """
         problems = Problems(self._construct_type, f"{self.node.path}/{construct_id}")
-        problems.check_str("chart", chart)
-        problems.check_str("repository", repository)
+        problems.check_str("chart", chart, pattern=r"\S+", allowed="a chart name such as 'cert-manager'")
+        problems.check_str(
+            "repository", repository, pattern=r"\S+", allowed="a chart repository URL, https:// or oci://"
+        )
         if problems.check_str("namespace", namespace):
             problems.check(
                 is_dns1123_subdomain(namespace) and len(namespace) <= 63,

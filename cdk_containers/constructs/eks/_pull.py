@@ -102,14 +102,19 @@ class ImagePulls(Construct):
             prefixes: Repository prefixes of the cache rules (`PullThroughCache.repository_prefixes`).
         """
         problems = Problems(self._construct_type, self.node.path)
-        problems.check_list(
+        if problems.check_known_items(
             "allow_pull_through(prefixes)",
             prefixes,
-            str,
-            optional=False,
-            item_check=lambda p: bool(re.fullmatch(r"[a-z0-9][a-z0-9._/-]{1,29}", p)),
-            item_allowed="an ECR pull-through cache prefix, 2-30 characters, e.g. 'ecr-public'",
-        )
+            "each prefix gets its own grant on repository/<prefix>/*",
+        ):
+            problems.check_list(
+                "allow_pull_through(prefixes)",
+                prefixes,
+                str,
+                optional=False,
+                item_check=lambda p: bool(re.fullmatch(r"[a-z0-9][a-z0-9._/-]{1,29}", p)),
+                item_allowed="an ECR pull-through cache prefix, 2-30 characters, e.g. 'ecr-public'",
+            )
         problems.raise_if_any()
         self._pull_through_prefixes.extend(prefixes)
         for role in self._roles:

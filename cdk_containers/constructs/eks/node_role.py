@@ -7,10 +7,13 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_containers._nag import acknowledge_inline_policies
+from cdk_containers._validation import Problems, construct_path
 
 __all__ = ["NodeRole"]
 
 _MANAGED = "arn:<AWS::Partition>:iam::aws:policy"
+# IAM's pattern for a role description (CreateRole API reference).
+_DESCRIPTION = "[\t\n\r\u0020-\u007e\u00a1-\u00ff]*"
 
 
 class NodeRole(iam.Role):
@@ -34,8 +37,22 @@ class NodeRole(iam.Role):
         Args:
             scope: Parent construct.
             construct_id: Construct id.
-            description: IAM description. Defaults to `"EKS worker node role"`.
+            description: IAM description, at most 1000 characters. Defaults to
+                `"EKS worker node role"`.
+
+        Raises:
+            ValueError: If `description` is not such a string.
         """
+        problems = Problems("NodeRole", construct_path(scope, construct_id))
+        problems.check_str(
+            "description",
+            description,
+            max_length=1000,
+            pattern=_DESCRIPTION,
+            allowed="at most 1000 characters: tab, newline, printable ASCII and Latin-1 (IAM's rule "
+            "for a role description)",
+        )
+        problems.raise_if_any()
         super().__init__(
             scope,
             construct_id,

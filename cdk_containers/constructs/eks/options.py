@@ -236,13 +236,18 @@ class _NodeGroupOptions:
             maximum=16384,
             allowed="GiB from 20 to 16384",
         )
-        problems.check_int(
+        if problems.check_known(
             f"{a}.metadata_hop_limit",
             self.metadata_hop_limit,
-            minimum=1,
-            maximum=2,
-            allowed="1 (pods cannot reach IMDS) or 2",
-        )
+            "aws_ec2.LaunchTemplate checks its range at synthesis",
+        ):
+            problems.check_int(
+                f"{a}.metadata_hop_limit",
+                self.metadata_hop_limit,
+                minimum=1,
+                maximum=2,
+                allowed="1 (pods cannot reach IMDS) or 2",
+            )
 
     def _check_instance_type(
         self, problems: Problems, argument: str, item: str | ec2.InstanceType, ami_ok: bool
@@ -312,7 +317,20 @@ class ManagedNodeGroupOptions(_NodeGroupOptions):
                 "aws_eks_v2.Nodegroup compares the sizes with each other and with max_unavailable at "
                 "synthesis (a self-managed group takes deploy-time sizes)",
             )
-        problems.check_int(f"{argument}.max_unavailable", self.max_unavailable, minimum=1, maximum=100)
+        unavailable = f"{argument}.max_unavailable"
+        unavailable_ok = problems.check_known(
+            unavailable,
+            self.max_unavailable,
+            "aws_eks_v2.Nodegroup compares it with max_size and checks its range at synthesis",
+        ) and problems.check_int(unavailable, self.max_unavailable, minimum=1, maximum=100)
+        if unavailable_ok and is_int(self.max_size) and not is_token(self.max_size):
+            problems.check(
+                self.max_unavailable <= self.max_size,
+                unavailable,
+                self.max_unavailable,
+                f"an integer from 1 to max_size ({self.max_size}): more nodes than the group "
+                "holds cannot be unavailable",
+            )
         _check_name(problems, f"{argument}.nodegroup_name", self.nodegroup_name, 63)
 
 

@@ -21,6 +21,7 @@ from constructs import Construct, IConstruct
 
 from cdk_containers._nag import acknowledge_inline_policies
 from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers.constructs.eks._addons import check_addon_version
 from cdk_containers.constructs.eks._pod_identity import pod_identity_principal
 from cdk_containers.constructs.storage._common import (
     ClusterStorageClasses,
@@ -112,7 +113,7 @@ class CsiDriver(Construct):
         """The driver's problems, starting with the arguments every driver takes."""
         problems = Problems(cls.__name__, construct_path(scope, str(construct_id)))
         problems.check_str("construct_id", construct_id)
-        problems.check_str("addon_version", addon_version, optional=True)
+        check_addon_version(problems, "addon_version", addon_version)
         if not isinstance(cluster, StorageCluster):
             missing = [m for m in _CLUSTER_MEMBERS if not hasattr(cluster, m)]
             problems.add(
@@ -128,6 +129,19 @@ class CsiDriver(Construct):
         return problems, storage_cluster
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: StorageCluster) -> None:
+        """Args:
+            scope: Parent construct.
+            construct_id: Construct id.
+            cluster: The cluster (an `EksCluster`, or an object with the members of
+                `StorageCluster`).
+
+        Raises:
+            ValueError: If `cluster` is not such a cluster (the subclasses check it, and
+                everything else, before they get here).
+        """
+        if not isinstance(cluster, StorageCluster):
+            problems, _ = type(self)._problems(scope, construct_id, cluster, None)
+            problems.raise_if_any()
         super().__init__(scope, construct_id)
         self._cluster = cluster
         self._granted_keys: set[str] = set()

@@ -13,7 +13,7 @@ from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_containers._validation import Problems, is_dns1123_subdomain
+from cdk_containers._validation import Problems, is_dns1123_subdomain, is_token
 from cdk_containers.constructs.eks.crds import CrdEstablished, kubectl_cluster_of
 from cdk_containers.constructs.storage._backup import StorageBackupOptions, backup_plan, check_backup
 from cdk_containers.constructs.storage._common import (
@@ -210,12 +210,15 @@ class FsxOntapCsiDriver(CsiDriver):
             problems, "deployment_type", deployment_type, OntapDeploymentType, "OntapDeploymentType"
         ):
             offered = ONTAP_THROUGHPUT_OPTIONS[deployment_type]
-            problems.check(
-                throughput_capacity in offered,
-                "throughput_capacity",
-                throughput_capacity,
-                f"for {deployment_type.name} one of {list(offered)} (MB/s)",
-            )
+            rule = f"for {deployment_type.name} one of {list(offered)} (MB/s)"
+            if is_token(throughput_capacity):  # a Number token passes: FSx checks it at deploy time
+                problems.check_type(
+                    "throughput_capacity", throughput_capacity, (int, float), allowed=f"a number: {rule}"
+                )
+            else:
+                problems.check(
+                    throughput_capacity in offered, "throughput_capacity", throughput_capacity, rule
+                )
         if problems.check_type("automatic_backup_retention", retention, Duration, allowed="a Duration"):
             days = retention.to_days(integral=False)
             problems.check(
