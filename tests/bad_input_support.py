@@ -28,6 +28,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import shutil
 import traceback
 import types
 import typing
@@ -351,6 +352,11 @@ class Context:
         if target.is_stack:  # an empty stack is refused at synth; give it one harmless resource
             CfnWaitConditionHandle(self.stack, "Placeholder")
         self._made: dict[str, Any] = {}
+
+    def discard(self) -> None:
+        """Remove the app's cloud assembly (with a cluster it holds the 58 MB kubectl layers):
+        the deep profile builds thousands of apps in one session."""
+        shutil.rmtree(str(self.app.outdir), ignore_errors=True)
 
     def subject_path(self) -> str:
         return SUBJECT_ID if self.target.is_stack else f"{TEST_STACK_ID}/{SUBJECT_ID}"
@@ -706,6 +712,8 @@ def baseline_extras(target: Target) -> tuple[str, ...]:
             _BASELINE_OUTCOMES[target] = Outcome(True, "synthesized", synthesized=True)
         except Exception as e:
             _BASELINE_OUTCOMES[target] = Outcome(False, f"at synth: {type(e).__name__}", str(e)[:300])
+        finally:
+            context.discard()
         return extras
     raise NoRecipeError(f"no valid baseline for {target.name}: " + " | ".join(errors[:3]))
 
@@ -723,6 +731,15 @@ def run_case(target: Target, path: Path_, kind: str, *, synthesize: bool = True)
     """Build the target with one bad value in a fresh app; synthesize only when that worked."""
     extras = baseline_extras(target)
     context = Context(target)
+    try:
+        return _run_case(target, context, path, kind, extras, synthesize=synthesize)
+    finally:
+        context.discard()
+
+
+def _run_case(
+    target: Target, context: Context, path: Path_, kind: str, extras: tuple[str, ...], *, synthesize: bool
+) -> Outcome:
     bad = BAD_VALUES[kind](context.stack) if kind else None  # no kind: the valid baseline
     owner_path = context.subject_path()
     try:
