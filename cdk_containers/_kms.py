@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 __all__ = ["limit_grants_to_aws_services"]
 
+_Key = TypeVar("_Key", bound=kms.IKey)
 
-def limit_grants_to_aws_services(key: kms.Key) -> kms.Key:
+
+def limit_grants_to_aws_services(key: _Key) -> _Key:
     """Deny `kms:CreateGrant` on `key` unless an AWS service creates the grant, and return `key`.
 
     AWS Control Tower's proactive control CT.KMS.PR.3: a grant is a delegation that outlives the

@@ -33,10 +33,16 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_containers._logs_key import logs_encryption_key
+from cdk_containers._nag import HIPAA, NIST, PCI, acknowledge_inline_policies, acknowledge_rules
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs._web import check_object
 from cdk_containers.constructs.eks import EksCluster
-from cdk_containers.pipeline._acknowledgements import acknowledge, acknowledge_codebuild_defaults
+from cdk_containers.pipeline._acknowledgements import (
+    SOURCE_URL_REASON,
+    VPC_POLICY_REASON,
+    acknowledge,
+    acknowledge_codebuild_defaults,
+)
 from cdk_containers.pipeline.config import EnvironmentConfig
 
 __all__ = [
@@ -182,7 +188,7 @@ class EnvironmentChecksStack(Stack):
         log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
+            retention=logs.RetentionDays.ONE_YEAR,
             encryption_key=key,
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -214,6 +220,7 @@ class EnvironmentChecksStack(Stack):
                 resources=[p.project_arn for p in projects],
             )
         )
+        acknowledge_inline_policies(self.invoker_role)
         for project in projects:
             _acknowledge(project)
         if self.nodes_project is not None:
@@ -323,6 +330,12 @@ class EnvironmentChecksStack(Stack):
 
 def _acknowledge(project: codebuild.Project) -> None:
     acknowledge_codebuild_defaults(project)
+    acknowledge_inline_policies(project)
+    acknowledge_rules(project, SOURCE_URL_REASON, "CodeBuildProjectSourceRepoUrl", packs=(HIPAA, PCI))
+    # aws-cdk-lib writes a VPC project's network permissions into a policy of the project's own
+    vpc_policy = project.node.try_find_child("PolicyDocument")
+    if vpc_policy is not None:
+        acknowledge_rules(vpc_policy, VPC_POLICY_REASON, "IAMNoInlinePolicy", packs=(NIST, HIPAA, PCI))
     acknowledge(
         project,
         ["IAM5[Resource::*]"],

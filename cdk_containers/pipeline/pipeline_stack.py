@@ -12,7 +12,7 @@ from constructs import Construct
 
 from cdk_containers._logs_key import logs_encryption_key
 from cdk_containers._validation import Problems, construct_path
-from cdk_containers.pipeline._acknowledgements import acknowledge_pipeline
+from cdk_containers.pipeline._acknowledgements import acknowledge_pipeline, harden_artifact_buckets
 from cdk_containers.pipeline.checks import (
     ChecksRunner,
     check_invoker_role_name,
@@ -64,7 +64,7 @@ class DeliveryPipelineStack(Stack):
         cli_version: str,
         synth_target: str = "synth-pipeline",
         synth_output: str = "cdk.out.pipeline",
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         **kwargs: Any,
     ) -> None:
         """Args:
@@ -76,7 +76,8 @@ class DeliveryPipelineStack(Stack):
         synth_target: The `make` target the synth step runs. Defaults to `"synth-pipeline"`.
         synth_output: The directory that target writes the cloud assembly to. Defaults to
             `"cdk.out.pipeline"`.
-        log_retention: How long CodeBuild logs are kept. Defaults to three months.
+        log_retention: How long CodeBuild logs are kept. Defaults to one year (the Control Tower
+            control CT.CLOUDWATCH.PR.2 asks for at least 365 days).
         **kwargs: Passed to `aws_cdk.Stack`; `env` comes from `config.pipeline`.
         """
         problems = Problems("DeliveryPipelineStack", construct_path(scope, construct_id))
@@ -199,4 +200,5 @@ class DeliveryPipelineStack(Stack):
                 wave.add_stage(stage, post=post)
 
         self.pipeline.build_pipeline()
+        harden_artifact_buckets(self)
         acknowledge_pipeline(self)

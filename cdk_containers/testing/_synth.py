@@ -100,7 +100,8 @@ class SynthResult:
         outdir: The cloud assembly directory.
         template_files: Template path of every stack, by stack name.
         violations: Findings of every validation plugin (empty when valid).
-        acknowledgements: Every acknowledged rule with its reason.
+        acknowledgements: Every acknowledged rule with its reason, in the stacks of nested
+            stages too.
     """
 
     outdir: Path
@@ -150,8 +151,14 @@ def _read_violations(outdir: Path) -> tuple[Violation, ...]:
 
 
 def _read_acknowledgements(outdir: Path, manifest: dict[str, Any]) -> tuple[Acknowledgement, ...]:
-    found = []
+    found: list[Acknowledgement] = []
     for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") == "cdk:cloud-assembly":  # a Stage: its stacks are in a nested assembly
+            nested = outdir / artifact.get("properties", {}).get("directoryName", "")
+            if (nested / "manifest.json").exists():
+                nested_manifest = json.loads((nested / "manifest.json").read_text(encoding="utf-8"))
+                found.extend(_read_acknowledgements(nested, nested_manifest))
+            continue
         # Metadata sits in the manifest or, for stacks, in a file beside it.
         metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata", {}))
         metadata_file = artifact.get("additionalMetadataFile") or ""

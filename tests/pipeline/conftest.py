@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack, Validations
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
 
+from cdk_containers.compliance import CompliancePack, enable_compliance
 from cdk_containers.pipeline import DeliveryPipelineStack, build_delivery_app
 from cdk_containers.testing import SynthResult, synthesize
 from tests.conftest import REPO_ROOT, make_app
@@ -21,7 +21,8 @@ from tests.conftest import REPO_ROOT, make_app
 def _delivery_app() -> DeliveryPipelineStack:
     app = make_app()
     stack = build_delivery_app(app, root=REPO_ROOT)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # every pack: the compliance gates (test_gates.py) share this one synthesis
+    enable_compliance(app, packs=list(CompliancePack))
     return stack
 
 
@@ -33,7 +34,7 @@ def delivery_pipeline() -> DeliveryPipelineStack:
 
 @pytest.fixture(scope="session")
 def delivery_synth(delivery_pipeline: DeliveryPipelineStack) -> SynthResult:
-    """The delivery app synthesized once per session, nag findings collected."""
+    """The delivery app synthesized once per session, every compliance pack's findings collected."""
     app = delivery_pipeline.node.root
     return synthesize(app)  # type: ignore[arg-type]
 

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from cdk_containers.compliance import CompliancePack
 from cdk_containers.pipeline import DeliveryPipelineStack
 from cdk_containers.testing import SynthResult, cfn_lint
+from scripts.compliance_report import open_findings, pack_of
 from tests.pipeline.conftest import stage_template_json
 from tests.stacks.test_compliance import CFN_LINT_IGNORE, MIN_REASON_LENGTH
 
@@ -31,6 +33,23 @@ def test_the_pipeline_stack_matches_its_snapshot(delivery_synth: SynthResult, cd
 def test_no_stack_of_the_delivery_app_has_an_unacknowledged_nag_finding(delivery_synth: SynthResult) -> None:
     findings = delivery_synth.violations_of("AwsSolutions", severities=("error", "warning"))
     assert findings == [], "unacknowledged cdk-nag findings:\n" + "\n".join(map(str, findings))
+
+
+@pytest.mark.parametrize("pack", list(CompliancePack), ids=lambda p: p.name)
+def test_no_stack_of_the_delivery_app_has_an_unacknowledged_compliance_finding(
+    delivery_synth: SynthResult, pack: CompliancePack
+) -> None:
+    # Unattributed cfn-guard entries (a Lambda's subnets from another stack) pass only where
+    # the same rule is acknowledged on a construct, as for the example app.
+    found = [f for f in open_findings(delivery_synth, []) if f.pack is pack]
+    assert found == [], f"unacknowledged {pack.value} findings:\n" + "\n".join(map(str, found))
+
+
+def test_the_delivery_app_carries_acknowledgements_of_every_pack(delivery_synth: SynthResult) -> None:
+    # Misspelled acknowledgement ids would acknowledge nothing and the gate above would fail,
+    # but a pack that reported nothing would pass it too: each pack must have been run.
+    acknowledged = {found[0] for a in delivery_synth.acknowledgements if (found := pack_of(a.rule))}
+    assert acknowledged == set(CompliancePack)
 
 
 def test_cdk_s_own_cloudformation_validation_finds_nothing(delivery_synth: SynthResult) -> None:

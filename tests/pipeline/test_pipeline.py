@@ -270,9 +270,9 @@ def test_an_express_service_is_checked_from_inside_its_vpc_at_the_url_its_stack_
     assert '--environment-variables-override \\"name=SERVICE_URL,value=$SERVICE_URL,type=PLAINTEXT\\"' in spec
 
 
-def test_codebuild_logs_go_to_one_encrypted_log_group_with_a_retention(template: Template) -> None:
+def test_codebuild_logs_go_to_one_encrypted_log_group_kept_a_year(template: Template) -> None:
     template.has_resource_properties(
-        "AWS::Logs::LogGroup", {"RetentionInDays": 90, "KmsKeyId": Match.any_value()}
+        "AWS::Logs::LogGroup", {"RetentionInDays": 365, "KmsKeyId": Match.any_value()}
     )
     projects = template.find_resources("AWS::CodeBuild::Project")
     for logical_id, project in projects.items():

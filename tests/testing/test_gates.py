@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnWaitConditionHandle, Stack, Stage, Validations
 from aws_cdk import aws_ec2 as ec2
 from cdk_nag import AwsSolutionsChecks
 
@@ -50,6 +50,23 @@ def test_an_acknowledged_finding_passes_the_gate_and_its_reason_is_recorded(tmp_
         ("/Open/Open", "Annotation::AwsSolutions-EC23")
     ]
     assert "test of the nag gate" in result.acknowledgements[0].reason
+
+
+def test_acknowledgements_inside_a_stage_are_collected_too(tmp_path: Path) -> None:
+    # A Stage's stacks live in a nested cloud assembly (CDK Pipelines deploys stages); their
+    # acknowledgements must count, or a gate that tolerates a finding only where its rule is
+    # acknowledged elsewhere would see none there.
+    app = make_app(tmp_path)
+    stage = Stage(app, "Dev")
+    stack = Stack(stage, "Inner")
+    topic = CfnWaitConditionHandle(stack, "Handle")
+    Validations.of(topic).acknowledge(
+        Acknowledgment(id="AwsSolutions-X1", reason="A test acknowledgement inside a stage of the app.")
+    )
+    result = synthesize(app)
+    assert [(a.construct_path, a.rule) for a in result.acknowledgements] == [
+        ("/Dev/Inner/Handle", "Annotation::AwsSolutions-X1")
+    ]
 
 
 def test_cfn_lint_gate_reports_an_error(tmp_path: Path) -> None:
