@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from aws_cdk import CfnParameter, Stack
+from typing import Any
 
-from cdk_containers._validation import Problems
+import pytest
+from aws_cdk import App, CfnParameter, Stack
+
+from cdk_containers._validation import Problems, construct_path
 
 
 def _raises(problems: Problems) -> str:
@@ -103,3 +105,25 @@ def test_a_token_where_an_enum_member_is_meant_is_refused_with_the_reason(tokens
         "effect is a deploy-time value (a token), but it must be known at synth: it chooses among"
         in _raises(problems)
     )
+
+
+def test_the_construct_path_is_read_through_jsii_only_when_a_message_shows_it() -> None:
+    class CountingScope:
+        reads = 0
+
+        @property
+        def node(self) -> object:
+            CountingScope.reads += 1
+            return Stack(App(), "Parent").node
+
+    scope: Any = CountingScope()
+    problems = Problems("Thing", construct_path(scope, "Thing"))
+    problems.check_int("count", 3, minimum=1)
+    problems.raise_if_any()
+    assert CountingScope.reads == 0, "a construct whose arguments pass must not pay for its path"
+    problems.check_int("count", 0, minimum=1)
+    with pytest.raises(ValueError, match=r"^Thing 'Parent/Thing': count=0 is invalid"):
+        problems.raise_if_any()
+    assert CountingScope.reads == 1
+    assert str(construct_path(Stack(App(), "Alone"))) == "Alone"
+    assert construct_path(App(), "Top") == "Top"
