@@ -272,9 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     suite: float | None = None
     if not args.skip_tests:
         pytest_cmd = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        # exactly what `make unit` runs (two pytest-xdist workers), and the same in one process
+        make_unit = ["make", "--no-print-directory", "-s", "unit", "PYTEST_ARGS=-q -p no:cacheprovider"]
         try:
-            unit = _time([*pytest_cmd, "-m", "not integration"])
-            report("unit suite: make unit (pytest -m 'not integration')", _fmt_ratio(unit, floor))
+            unit = _time(make_unit)
+            report("unit suite: make unit (pytest -m 'not integration', 2 workers)", _fmt_ratio(unit, floor))
+            one_process = _time([*make_unit, "UNIT_WORKERS=0"])
+            report("unit suite in one process: make unit UNIT_WORKERS=0", _fmt_ratio(one_process, floor))
             suite = _time(pytest_cmd)
             report("full suite: pytest (integration tests too)", _fmt_ratio(suite, floor))
         except subprocess.CalledProcessError:
@@ -349,8 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`CDK_VALIDATION=false make synth` is the CDK's own opt-out for a faster inner loop;",
         "`make test` still runs it and cfn-lint on every example template.",
         "",
-        'The unit suite (`make unit`, `pytest -m "not integration"`) is the everyday run. The full',
-        "suite adds the integration tests: the consumer path builds the wheel, installs it in a fresh",
+        'The unit suite (`make unit`: `pytest -m "not integration"` on two pytest-xdist workers,',
+        "a test module at a time each) is the everyday run; the row after it is the same suite in",
+        "one process, measured in the same run for comparison. The full suite (one process)",
+        "adds the integration tests: the consumer path builds the wheel, installs it in a fresh",
         "virtual environment and starts one synthesis, one mypy and one pytest run there; the",
         "toolchain tests start the CDK CLI and compare `cdk synth` with `python app.py` byte for byte.",
         "",
