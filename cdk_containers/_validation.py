@@ -46,6 +46,21 @@ __all__ = [
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+#: What every token's text contains: `${Token[...]}` in a string, `-1.888...e+289` where a
+#: number token was turned into a string. A string with neither is never a token.
+_TOKEN_MARKS = ("${Token[", "e+289")
+#: Number tokens are encoded as doubles near -1.9e289; an ordinary number is never one.
+_TOKEN_NUMBER_MAGNITUDE = 1e280
+
+
+def _may_be_token(value: str | int | float) -> bool:
+    # Most values are plain; asking aws-cdk-lib is a jsii round trip, so it is asked only when
+    # the value carries a token's mark (tests/test_validation.py checks every kind of token).
+    if isinstance(value, str):
+        return any(mark in value for mark in _TOKEN_MARKS)
+    return abs(value) >= _TOKEN_NUMBER_MAGNITUDE
+
+
 def is_token(value: Any) -> bool:
     """Whether ``value`` is (or contains) an unresolved CDK token."""
     if isinstance(value, (list, tuple)):
@@ -53,7 +68,7 @@ def is_token(value: Any) -> bool:
     if isinstance(value, Mapping):
         return any(is_token(k) or is_token(v) for k, v in value.items())
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return bool(Token.is_unresolved(value))
+        return _may_be_token(value) and bool(Token.is_unresolved(value))
     return False
 
 

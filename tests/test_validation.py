@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsii
 import pytest
-from aws_cdk import App, CfnParameter, Stack
+from aws_cdk import (
+    App,
+    Aws,
+    CfnParameter,
+    Fn,
+    IStableNumberProducer,
+    IStableStringProducer,
+    Lazy,
+    Stack,
+    Token,
+)
 
-from cdk_containers._validation import Problems, construct_path
+from cdk_containers._validation import Problems, construct_path, is_token
 
 
 def _raises(problems: Problems) -> str:
@@ -127,3 +138,44 @@ def test_the_construct_path_is_read_through_jsii_only_when_a_message_shows_it() 
     assert CountingScope.reads == 1
     assert str(construct_path(Stack(App(), "Alone"))) == "Alone"
     assert construct_path(App(), "Top") == "Top"
+
+
+@jsii.implements(IStableStringProducer)
+class _Text:
+    def produce(self) -> str:
+        return "x"
+
+
+@jsii.implements(IStableNumberProducer)
+class _Number:
+    def produce(self) -> float:
+        return 1
+
+
+def test_is_token_agrees_with_aws_cdk_lib_on_every_kind_of_token_and_plain_values() -> None:
+    # is_token asks aws-cdk-lib (a jsii round trip) only for a value with a token's mark
+    stack = Stack(App(), "Tokens")
+    number = CfnParameter(stack, "N", type="Number").value_as_number
+    text = CfnParameter(stack, "S").value_as_string
+    tokens: list[Any] = [
+        text,
+        number,
+        Lazy.string(_Text()),
+        Lazy.number(_Number()),
+        Token.as_string(number),  # a number token inside a string
+        f"prefix-{text}-suffix",
+        f"{Token.as_string(number)}",
+        Aws.ACCOUNT_ID,
+        Fn.select(0, Fn.get_azs()),
+        int(number),
+    ]
+    plain: list[Any] = ["", "m7i.large", "${Token", "e+289 is not a number", 0, -1, 3.5, 2**60, 1e200]
+    for value in tokens:
+        assert Token.is_unresolved(value), value
+        assert is_token(value), value
+    for value in plain:
+        assert not Token.is_unresolved(value), value
+        assert not is_token(value), value
+    assert is_token(["a", text])
+    assert is_token({"k": number})
+    assert not is_token(["a", 1])
