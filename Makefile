@@ -80,9 +80,12 @@ typecheck: setup
 	$(BIN)/mypy
 
 # The everyday run: everything except the tests that build wheels, make virtual environments or
-# start the CDK CLI (marked integration).
+# start the CDK CLI (marked integration). Two pytest-xdist workers, one test module at a time each
+# (--dist loadscope, so a module's fixtures are built once); UNIT_WORKERS=0 runs in one process.
+UNIT_WORKERS ?= 2
+UNIT_PYTEST := -m "not integration" -n $(UNIT_WORKERS) --dist loadscope
 unit: setup
-	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(UNIT_PYTEST) $(PYTEST_ARGS)
 
 # The whole suite, integration tests included (tests/stacks/test_checkov.py runs checkov).
 test-all: setup setup-checkov

@@ -36,6 +36,7 @@ from aws_cdk import Stack, Token
 from constructs import Construct, IValidation
 
 __all__ = [
+    "ConstructPath",
     "Problems",
     "check_when_resolved",
     "construct_path",
@@ -50,6 +51,21 @@ __all__ = [
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+#: What every token's text contains: `${Token[...]}` in a string, `-1.888...e+289` where a
+#: number token was turned into a string. A string with neither is never a token.
+_TOKEN_MARKS = ("${Token[", "e+289")
+#: Number tokens are encoded as doubles near -1.9e289; an ordinary number is never one.
+_TOKEN_NUMBER_MAGNITUDE = 1e280
+
+
+def _may_be_token(value: str | int | float) -> bool:
+    # Most values are plain; asking aws-cdk-lib is a jsii round trip, so it is asked only when
+    # the value carries a token's mark (tests/test_validation.py checks every kind of token).
+    if isinstance(value, str):
+        return any(mark in value for mark in _TOKEN_MARKS)
+    return abs(value) >= _TOKEN_NUMBER_MAGNITUDE
+
+
 def is_token(value: Any) -> bool:
     """Whether ``value`` is (or contains) an unresolved CDK token."""
     if isinstance(value, (list, tuple)):
@@ -57,7 +73,7 @@ def is_token(value: Any) -> bool:
     if isinstance(value, Mapping):
         return any(is_token(k) or is_token(v) for k, v in value.items())
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return bool(Token.is_unresolved(value))
+        return _may_be_token(value) and bool(Token.is_unresolved(value))
     return False
 
 
@@ -84,10 +100,49 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def construct_path(scope: Construct, construct_id: str) -> str:
-    """The path a construct will have, usable before it is created."""
-    parent = scope.node.path
-    return f"{parent}/{construct_id}" if parent else construct_id
+class ConstructPath:
+    """The path a construct has (or will have), read through jsii only when it is shown.
+
+    Every construct checks its arguments in a :class:`Problems` that names its path, and
+    nearly every check passes: reading ``node.path`` eagerly would cost two jsii round trips
+    per construct for a message that is never built. ``str()`` (or an f-string) reads it once.
+    """
+
+    __slots__ = ("_construct_id", "_scope", "_text")
+
+    def __init__(self, scope: Construct, construct_id: str | None = None) -> None:
+        self._scope = scope
+        self._construct_id = construct_id
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            parent = self._scope.node.path
+            if self._construct_id is None:
+                self._text = parent
+            else:
+                self._text = f"{parent}/{self._construct_id}" if parent else str(self._construct_id)
+        return self._text
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self), format_spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (str, ConstructPath)):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def construct_path(scope: Construct, construct_id: str | None = None) -> ConstructPath:
+    """The path of the construct ``construct_id`` will create in ``scope`` (usable before it is
+    created), or of ``scope`` itself without an id; read only when shown (see `ConstructPath`)."""
+    return ConstructPath(scope, construct_id)
 
 
 def is_dns1123_subdomain(value: str) -> bool:
@@ -126,7 +181,7 @@ class Problems:
         problems.raise_if_any()
     """
 
-    def __init__(self, construct_type: str, path: str) -> None:
+    def __init__(self, construct_type: str, path: str | ConstructPath) -> None:
         self.construct_type = construct_type
         self.path = path
         self._messages: list[str] = []

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -66,20 +67,35 @@ def _env(outdir: Path | None = None, extra: dict[str, str] | None = None) -> dic
     return env
 
 
-def _time(cmd: Sequence[str], *, outdir: Path | None = None, extra: dict[str, str] | None = None) -> float:
+#: (wall-clock seconds, CPU seconds): CPU is user + system time of the command and every process
+#: it started and waited for (Python and its Node.js child, pytest and its workers).
+Timing = tuple[float, float]
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(cmd: Sequence[str], *, outdir: Path | None = None, extra: dict[str, str] | None = None) -> Timing:
+    cpu = _cpu_of_children()
     start = time.perf_counter()
     subprocess.run(
         cmd, cwd=REPO, env=_env(outdir, extra), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu_of_children() - cpu
 
 
-def _median(cmd: Sequence[str], runs: int, extra: dict[str, str] | None = None) -> float:
+def _medians(timings: list[Timing]) -> Timing:
+    return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+
+
+def _median(cmd: Sequence[str], runs: int, extra: dict[str, str] | None = None) -> Timing:
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             times.append(_time(cmd, outdir=Path(tmp), extra=extra))
-    return statistics.median(times)
+    return _medians(times)
 
 
 #: Runs a command and prints the peak resident set size (KiB) of the largest process it started
@@ -210,8 +226,19 @@ def _machine() -> str:
     )
 
 
-def _fmt_ratio(seconds: float, floor: float) -> str:
-    return f"{seconds:.2f} s | {seconds / floor:.2f}x"
+def _fmt_ratio(timing: Timing, floor: Timing, suffix: str = "") -> str:
+    (wall, cpu), (floor_wall, floor_cpu) = timing, floor
+    return f"{wall:.2f} s | {wall / floor_wall:.2f}x{suffix} | {cpu:.2f} s | {cpu / floor_cpu:.2f}x{suffix}"
+
+
+def _ratios(timing: Timing, floor: Timing) -> tuple[float, float]:
+    return timing[0] / floor[0], timing[1] / floor[1]
+
+
+def _speed_target(label: str, ratios: tuple[float, float], limit: float) -> tuple[str, bool, str]:
+    """Met only when both the wall-clock and the CPU ratio are within the limit."""
+    wall, cpu = ratios
+    return label, wall <= limit and cpu <= limit, f"{wall:.2f}x wall, {cpu:.2f}x CPU"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -232,9 +259,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     no_validation = {"CDK_VALIDATION": "false"}
     floor = _median([PYTHON, "-c", EMPTY_APP], args.runs)
-    report("floor: empty app (1 stack, 1 output)", f"{floor:.2f} s | 1.00x")
+    report("floor: empty app (1 stack, 1 output)", _fmt_ratio(floor, floor))
     bare_floor = _median([PYTHON, "-c", EMPTY_APP], args.runs, extra=no_validation)
-    report("floor, CDK_VALIDATION=false (the jsii bridge alone)", f"{bare_floor:.2f} s | 1.00x (own)")
+    report(
+        "floor, CDK_VALIDATION=false (the jsii bridge alone)", _fmt_ratio(bare_floor, bare_floor, " (own)")
+    )
     imports = _median([PYTHON, "-c", "import aws_cdk, cdk_containers.constructs"], args.runs)
     report("import aws_cdk and cdk_containers.constructs", _fmt_ratio(imports, floor))
     for name in _stack_names():
@@ -245,36 +274,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     # aws-cdk-lib's built-in CloudFormation validation (WebAssembly) is most of the
     # difference to the floor; CDK_VALIDATION=false is its documented opt-out.
     unvalidated = _median([PYTHON, "app.py"], args.runs, extra=no_validation)
-    report(
-        "whole app: python app.py, CDK_VALIDATION=false",
-        f"{unvalidated:.2f} s | {unvalidated / bare_floor:.2f}x (own)",
-    )
+    report("whole app: python app.py, CDK_VALIDATION=false", _fmt_ratio(unvalidated, bare_floor, " (own)"))
     cli_cmd = [str(NODE_BIN / "cdk"), "synth", "--quiet"]
 
-    def cli_median(extra: dict[str, str] | None = None) -> float:
+    def cli_median(extra: dict[str, str] | None = None) -> Timing:
         times = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
                 times.append(_time([*cli_cmd, "--output", tmp], extra=extra))
-        return statistics.median(times)
+        return _medians(times)
 
     cli = cli_median()
     report("whole app: cdk synth (pinned CLI)", _fmt_ratio(cli, floor))
     cli_unvalidated = cli_median(no_validation)
-    report(
-        "whole app: cdk synth, CDK_VALIDATION=false",
-        f"{cli_unvalidated:.2f} s | {cli_unvalidated / bare_floor:.2f}x (own)",
-    )
+    report("whole app: cdk synth, CDK_VALIDATION=false", _fmt_ratio(cli_unvalidated, bare_floor, " (own)"))
     peak = _peak_rss_mib([PYTHON, "app.py"])
-    report("peak memory of python app.py (largest process)", f"{peak:.0f} MiB | -")
+    report("peak memory of python app.py (largest process)", f"{peak:.0f} MiB | - | - | -")
 
-    unit: float | None = None
-    suite: float | None = None
+    unit: Timing | None = None
+    suite: Timing | None = None
     if not args.skip_tests:
         pytest_cmd = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        # exactly what `make unit` runs (two pytest-xdist workers), and the same in one process
+        make_unit = ["make", "--no-print-directory", "-s", "unit", "PYTEST_ARGS=-q -p no:cacheprovider"]
         try:
-            unit = _time([*pytest_cmd, "-m", "not integration"])
-            report("unit suite: make unit (pytest -m 'not integration')", _fmt_ratio(unit, floor))
+            unit = _time(make_unit)
+            report("unit suite: make unit (pytest -m 'not integration', 2 workers)", _fmt_ratio(unit, floor))
+            one_process = _time([*make_unit, "UNIT_WORKERS=0"])
+            report("unit suite in one process: make unit UNIT_WORKERS=0", _fmt_ratio(one_process, floor))
             suite = _time(pytest_cmd)
             report("full suite: pytest (integration tests too)", _fmt_ratio(suite, floor))
         except subprocess.CalledProcessError:
@@ -300,19 +327,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     targets = [
-        (
+        _speed_target(
             "our own overhead: python app.py, CDK_VALIDATION=false in both <= 2.5x floor",
-            unvalidated / bare_floor <= 2.5,
-            f"{unvalidated / bare_floor:.2f}x",
+            _ratios(unvalidated, bare_floor),
+            2.5,
         ),
-        (
-            "what users see: python app.py, validation on <= 2.5x floor",
-            app_py / floor <= 2.5,
-            f"{app_py / floor:.2f}x",
+        _speed_target(
+            "what users see: python app.py, validation on <= 2.5x floor", _ratios(app_py, floor), 2.5
         ),
     ]
     if unit is not None:
-        targets.append(("unit suite <= 8x floor", unit / floor <= 8.0, f"{unit / floor:.2f}x"))
+        # judged on wall-clock time: running on both cores is the point of the workers
+        wall, cpu = _ratios(unit, floor)
+        targets.append(("unit suite <= 8x floor (wall clock)", wall <= 8.0, f"{wall:.2f}x (CPU {cpu:.2f}x)"))
     for e in economy:
         budget = LAMBDA_BUDGET.get(e.stack, 0)
         targets.append((f"{e.stack}: Lambda functions <= {budget}", e.lambdas <= budget, str(e.lambdas)))
@@ -337,6 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         "The floor is an empty CDK app (one stack, one output) synthesized by the same Python and",
         "Node.js: the fixed cost of starting the jsii bridge. Ratios are to the floor of the same run.",
+        "Each figure is given twice: wall-clock seconds, and CPU seconds (user + system time of the",
+        "command and every process it started: Python, its Node.js child, pytest's workers). On a",
+        "machine shared with other work the wall clock moves with their load from one run to the",
+        "next, the CPU time hardly; a speed target counts as met only when both ratios meet it (the",
+        "unit suite's on the wall clock alone, since using both cores is what its workers are for).",
         "",
         "## Speed",
         "",
@@ -349,15 +381,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`CDK_VALIDATION=false make synth` is the CDK's own opt-out for a faster inner loop;",
         "`make test` still runs it and cfn-lint on every example template.",
         "",
-        'The unit suite (`make unit`, `pytest -m "not integration"`) is the everyday run. The full',
-        "suite adds the integration tests: the consumer path builds the wheel, installs it in a fresh",
+        'The unit suite (`make unit`: `pytest -m "not integration"` on two pytest-xdist workers,',
+        "a test module at a time each) is the everyday run; the row after it is the same suite in",
+        "one process, measured in the same run for comparison. The full suite (one process)",
+        "adds the integration tests: the consumer path builds the wheel, installs it in a fresh",
         "virtual environment and starts one synthesis, one mypy and one pytest run there; the",
         "toolchain tests start the CDK CLI and compare `cdk synth` with `python app.py` byte for byte.",
         "",
         "Where the time goes (profiled with `python -X importtime`, pyinstrument and Node's",
         "`--cpu-prof`): importing the aws-cdk-lib modules the constructs use (the generated",
         "`aws_ec2`, `aws_eks_v2`, `aws_ecr` bindings), the calls through jsii while the stacks are",
-        "built, and, inside `app.synth()`, the validation plugins and writing the cloud assembly. The",
+        "built, and, inside `app.synth()`, the validation plugins and writing the cloud assembly.",
+        "`python app.py` makes about 1,200 jsii round trips (2,000 before issue 17 removed the",
+        "needless ones: a check that asked all 320 instance classes, construct paths read for",
+        "messages never shown, token checks of plain values); most of the rest create the",
+        "constructs themselves. Importing is the larger share: the floor loads only `aws_cdk`;",
+        "the example app also loads `aws_ec2`, `aws_eks_v2`, `aws_ecs`, `aws_iam` and a dozen more",
+        "generated modules (tens of MB of Python), and Node.js compiles their JavaScript. The",
         "App Runner alpha is imported only when `AppRunnerService` is used and the kubectl layers",
         "only when a cluster's kubectl handler is created; the two layer zips (about 60 MB) are",
         "fingerprinted and copied into `cdk.out` once per synthesis by aws-cdk-lib, which is a small",
@@ -365,9 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "directory, so turning staging off (`aws:cdk:disable-asset-staging`) would leave the",
         "cloud assembly pointing at files outside it.",
         "",
-        "| what | seconds | ratio to floor |",
-        "| --- | ---: | ---: |",
-        *[f"| {label} | {value.split(' | ')[0]} | {value.split(' | ')[1]} |" for label, value in rows],
+        "| what | seconds | ratio to floor | CPU seconds | CPU ratio to floor |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *[f"| {label} | {value} |" for label, value in rows],
         "",
         "## Template economy",
         "",

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jsii
 import pytest
-from aws_cdk import App, CfnParameter, CfnWaitConditionHandle, IStableStringProducer, Lazy, Stack
+from aws_cdk import (
+    App,
+    Aws,
+    CfnParameter,
+    CfnWaitConditionHandle,
+    Fn,
+    IStableNumberProducer,
+    IStableStringProducer,
+    Lazy,
+    Stack,
+    Token,
+)
 from constructs import Construct
 
-from cdk_containers._validation import Problems, check_when_resolved
+from cdk_containers._validation import Problems, check_when_resolved, construct_path, is_token
 
 
 def _raises(problems: Problems) -> str:
@@ -155,3 +168,66 @@ def test_a_token_that_resolves_at_synth_is_checked_then_and_a_parameter_is_left_
     ):
         app.synth()
     assert sorted(checked) == ["fine", "later"]
+
+
+def test_the_construct_path_is_read_through_jsii_only_when_a_message_shows_it() -> None:
+    class CountingScope:
+        reads = 0
+
+        @property
+        def node(self) -> object:
+            CountingScope.reads += 1
+            return Stack(App(), "Parent").node
+
+    scope: Any = CountingScope()
+    problems = Problems("Thing", construct_path(scope, "Thing"))
+    problems.check_int("count", 3, minimum=1)
+    problems.raise_if_any()
+    assert CountingScope.reads == 0, "a construct whose arguments pass must not pay for its path"
+    problems.check_int("count", 0, minimum=1)
+    with pytest.raises(ValueError, match=r"^Thing 'Parent/Thing': count=0 is invalid"):
+        problems.raise_if_any()
+    assert CountingScope.reads == 1
+    assert str(construct_path(Stack(App(), "Alone"))) == "Alone"
+    assert construct_path(App(), "Top") == "Top"
+
+
+@jsii.implements(IStableStringProducer)
+class _Text:
+    def produce(self) -> str:
+        return "x"
+
+
+@jsii.implements(IStableNumberProducer)
+class _Number:
+    def produce(self) -> float:
+        return 1
+
+
+def test_is_token_agrees_with_aws_cdk_lib_on_every_kind_of_token_and_plain_values() -> None:
+    # is_token asks aws-cdk-lib (a jsii round trip) only for a value with a token's mark
+    stack = Stack(App(), "Tokens")
+    number = CfnParameter(stack, "N", type="Number").value_as_number
+    text = CfnParameter(stack, "S").value_as_string
+    tokens: list[Any] = [
+        text,
+        number,
+        Lazy.string(_Text()),
+        Lazy.number(_Number()),
+        Token.as_string(number),  # a number token inside a string
+        f"prefix-{text}-suffix",
+        f"{Token.as_string(number)}",
+        Aws.ACCOUNT_ID,
+        Fn.select(0, Fn.get_azs()),
+        int(number),
+    ]
+    plain: list[Any] = ["", "m7i.large", "${Token", "e+289 is not a number", 0, -1, 3.5, 2**60, 1e200]
+    for value in tokens:
+        assert Token.is_unresolved(value), value
+        assert is_token(value), value
+    for value in plain:
+        assert not Token.is_unresolved(value), value
+        assert not is_token(value), value
+    assert is_token(["a", text])
+    assert is_token({"k": number})
+    assert not is_token(["a", 1])

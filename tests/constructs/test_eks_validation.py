@@ -17,6 +17,7 @@ from cdk_containers.constructs.eks import (
     SelfManagedNodeGroupOptions,
     Taint,
 )
+from cdk_containers.constructs.eks._instance_types import _known_families, instance_type_problem
 from cdk_containers.constructs.eks._user_data import nodeadm_user_data
 from tests.conftest import make_app
 
@@ -244,3 +245,22 @@ def test_every_problem_of_one_group_is_listed_in_one_error(cluster: EksCluster) 
     assert "options.min_size=-1" in str(error.value)
     assert "options.root_volume_size=5" in str(error.value)
     assert "options.metadata_hop_limit=3" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("m7i.large", True),
+        ("m7i-flex.large", True),  # a member spelled like the family (M7I_FLEX)
+        ("u-6tb1.metal", True),  # U_6TB1
+        ("mac2-m2pro.metal", True),  # MAC2_M2PRO
+        ("mm7i.large", False),  # a typo
+        ("standard7-intel.large", False),  # the long member name of m7i is not a family
+    ],
+)
+def test_the_instance_family_check_is_the_set_aws_cdk_lib_names(name: str, known: bool) -> None:
+    # instance_type_problem checks one member per family (two jsii round trips) instead of
+    # building the whole set (about 640); both ways must agree.
+    family = name.split(".")[0]
+    assert (family in _known_families()) is known
+    assert (instance_type_problem(name) is None) is known

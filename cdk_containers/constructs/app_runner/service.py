@@ -271,7 +271,7 @@ class AppRunnerService(Construct):
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the instance role (what the running code may do)."""
-        problems = Problems("AppRunnerService", self.node.path)
+        problems = Problems("AppRunnerService", construct_path(self))
         problems.check_type("add_to_role_policy(statement)", statement, iam.PolicyStatement)
         problems.raise_if_any()
         self.instance_role.add_to_principal_policy(statement)

@@ -209,7 +209,7 @@ class ContainerRepository(ContainerRepositoryBase):
         Returns:
             Whether the statement was added (always, for a repository this construct creates).
         """
-        problems = Problems("ContainerRepository", self.node.path)
+        problems = Problems("ContainerRepository", construct_path(self))
         problems.check_type("add_to_resource_policy(statement)", statement, iam.PolicyStatement)
         problems.raise_if_any()
         return self.repository.add_to_resource_policy(statement)

@@ -13,7 +13,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from cdk_containers._validation import Problems
+from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.eks import _pull
 from cdk_containers.constructs.eks._addons import check_addon_version
 from cdk_containers.constructs.eks._identity import WorkloadIdentities
@@ -122,7 +122,7 @@ class ClusterBase(KubernetesObjects, WorkloadIdentities, ImagePulls, Construct):
             ValueError: For an invalid or already installed name, or a configuration that is
                 not a mapping.
         """
-        problems = Problems(self._construct_type, self.node.path)
+        problems = Problems(self._construct_type, construct_path(self))
         if problems.check_str("add_addon(name)", name):
             problems.check(bool(_ADDON_NAME.match(name)), "add_addon(name)", name, "an EKS add-on name")
             problems.check(name not in self._addons, "add_addon(name)", name, "an add-on not installed yet")

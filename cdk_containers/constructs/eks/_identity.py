@@ -11,7 +11,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
-from cdk_containers._validation import Problems, is_dns1123_subdomain
+from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
 from cdk_containers.constructs.eks._cluster_checks import check_object
 from cdk_containers.constructs.eks._pod_identity import PodIdentity, pod_identity_principal
 
@@ -118,7 +118,7 @@ def add_irsa_service_account(
     cluster: ClusterBase, construct_id: str, *, namespace: str, service_account: str
 ) -> IrsaServiceAccount:
     """`ClusterBase.add_irsa_service_account`: a web-identity role and its service account."""
-    problems = Problems(cluster._construct_type, f"{cluster.node.path}/{construct_id}")
+    problems = Problems(cluster._construct_type, construct_path(cluster, construct_id))
     _check_names(problems, namespace, service_account)
     problems.raise_if_any()
     provider = cluster.open_id_connect_provider

@@ -15,13 +15,28 @@ _SIZE = re.compile(r"^(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?|\d
 _NVIDIA_FAMILY = re.compile(r"^(g\d|gr\d|p\d)")
 
 
+def _family_of(member: ec2.InstanceClass) -> str:
+    return ec2.InstanceType.of(member, ec2.InstanceSize.LARGE).to_string().split(".")[0]
+
+
 @functools.cache
 def _known_families() -> frozenset[str]:
-    """Every family aws-cdk-lib's `ec2.InstanceClass` names, as EC2 spells it (`m7i`)."""
-    return frozenset(
-        ec2.InstanceType.of(member, ec2.InstanceSize.LARGE).to_string().split(".")[0]
-        for member in ec2.InstanceClass
-    )
+    """Every family aws-cdk-lib's `ec2.InstanceClass` names, as EC2 spells it (`m7i`).
+
+    Two jsii round trips per member (about 640): `_is_known_family` asks this only when the
+    family's own spelling is not a member that maps to it.
+    """
+    return frozenset(_family_of(member) for member in ec2.InstanceClass)
+
+
+@functools.cache
+def _is_known_family(family: str) -> bool:
+    # Every family has a member spelled like it (`M7I_FLEX` for m7i-flex) next to its long name
+    # (`STANDARD7_INTEL_FLEX`); checking that one member costs two round trips, not 640.
+    member = ec2.InstanceClass.__members__.get(family.upper().replace("-", "_"))
+    if member is not None and _family_of(member) == family:
+        return True
+    return family in _known_families()
 
 
 def instance_type_problem(name: str, *, check_family: bool = True) -> str | None:
@@ -36,7 +51,7 @@ def instance_type_problem(name: str, *, check_family: bool = True) -> str | None
     family, size = match.groups()
     if not _SIZE.match(size):
         return f"a size EC2 uses after '{family}.': nano, micro, small, medium, large, xlarge, 2xlarge, metal"
-    if check_family and family not in _known_families():
+    if check_family and not _is_known_family(family):
         return (
             f"an instance family aws-cdk-lib knows; '{family}' is not one (a typo?). For a family newer "
             "than aws-cdk-lib, pass ec2.InstanceType('<family>.<size>') instead of a string"

@@ -9,7 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IConstruct
 
-from cdk_containers._validation import Problems, is_dns1123_subdomain
+from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
 from cdk_containers.constructs.eks._kubectl import KubectlHandler, create_kubectl_handler
 from cdk_containers.constructs.eks._subnets import select_subnets
 
@@ -71,7 +71,7 @@ class KubernetesObjects(Construct):
         Returns:
             The `aws_eks_v2.KubernetesManifest`.
         """
-        problems = Problems(self._construct_type, f"{self.node.path}/{construct_id}")
+        problems = Problems(self._construct_type, construct_path(self, construct_id))
         problems.check_list("manifests", list(manifests), Mapping, min_items=1)
         problems.raise_if_any()
         handler = self._kubectl()
@@ -108,7 +108,7 @@ class KubernetesObjects(Construct):
         Returns:
             The `aws_eks_v2.HelmChart`.
         """
-        problems = Problems(self._construct_type, f"{self.node.path}/{construct_id}")
+        problems = Problems(self._construct_type, construct_path(self, construct_id))
         problems.check_str("chart", chart, pattern=r"\S+", allowed="a chart name such as 'cert-manager'")
         problems.check_str(
             "repository", repository, pattern=r"\S+", allowed="a chart repository URL, https:// or oci://"

@@ -9,6 +9,7 @@ version; a version missing from it is refused up front.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from aws_cdk import aws_eks_v2 as eks
@@ -60,6 +61,7 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+@functools.cache
 def default_version() -> str:
     """The newest version both `aws_eks_v2.KubernetesVersion` and a kubectl layer support."""
     known = {

@@ -255,7 +255,7 @@ class ExpressService(Construct):
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the task role (what the running code may do)."""
-        problems = Problems("ExpressService", self.node.path)
+        problems = Problems("ExpressService", construct_path(self))
         problems.check_type("add_to_role_policy(statement)", statement, iam.PolicyStatement)
         problems.raise_if_any()
         self.task_role.add_to_principal_policy(statement)
