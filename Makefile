@@ -145,7 +145,7 @@ deploy: setup-app
 	$(CDK) deploy --all $(CDK_ARGS)
 
 # Synthesis speed, test-suite speed and template economy: prints a table, writes docs/performance.md.
-bench: setup
+bench: setup setup-checkov
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
