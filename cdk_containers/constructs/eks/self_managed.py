@@ -18,6 +18,7 @@ from cdk_containers._validation import Problems, construct_path, is_int
 from cdk_containers.constructs.eks import _ami
 from cdk_containers.constructs.eks._base import ClusterBase
 from cdk_containers.constructs.eks._cluster_checks import check_object
+from cdk_containers.constructs.eks._subnets import select_subnets
 from cdk_containers.constructs.eks._user_data import CreationSignal, bottlerocket_user_data, nodeadm_user_data
 from cdk_containers.constructs.eks.node_role import NodeRole
 from cdk_containers.constructs.eks.options import (
@@ -203,15 +204,7 @@ class SelfManagedNodeGroup(Construct):
 
     def _acknowledge_zones(self, cluster: ClusterBase) -> None:
         """Control Tower's multi-AZ control reads `AvailabilityZones` only; the group uses subnets."""
-        selection = cluster.node_subnets
-        subnets = cluster.vpc.select_subnets(
-            availability_zones=selection.availability_zones,
-            one_per_az=selection.one_per_az,
-            subnet_filters=selection.subnet_filters,
-            subnet_group_name=selection.subnet_group_name,
-            subnets=selection.subnets,
-            subnet_type=selection.subnet_type,
-        ).subnets
+        subnets = select_subnets(cluster.vpc, cluster.node_subnets).subnets
         try:
             zones = {subnet.availability_zone for subnet in subnets}
         except RuntimeError:  # imported subnets that were given no zone: nothing to show

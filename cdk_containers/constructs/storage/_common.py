@@ -16,6 +16,7 @@ from constructs import Construct, IConstruct, Node
 
 from cdk_containers._validation import Problems, describe
 from cdk_containers.constructs.eks._pod_identity import PodIdentity
+from cdk_containers.constructs.eks._subnets import select_subnets as _select_subnets
 
 __all__ = ["ReclaimPolicy", "StorageCluster"]
 
@@ -73,17 +74,8 @@ class StorageCluster(Protocol):
 
 
 def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.ISubnet]:
-    """The subnets of `vpc` that `selection` matches, field by field (no private jsii state)."""
-    return list(
-        vpc.select_subnets(
-            availability_zones=selection.availability_zones,
-            one_per_az=selection.one_per_az,
-            subnet_filters=selection.subnet_filters,
-            subnet_group_name=selection.subnet_group_name,
-            subnets=selection.subnets,
-            subnet_type=selection.subnet_type,
-        ).subnets
-    )
+    """The subnets of `vpc` that `selection` matches (the EKS family's helper, as a list)."""
+    return list(_select_subnets(vpc, selection).subnets)
 
 
 def as_text(value: int | str) -> str:
