@@ -80,8 +80,9 @@ typecheck: setup
 	$(BIN)/mypy
 
 # The everyday run: everything except the tests that build wheels, make virtual environments or
-# start the CDK CLI (marked integration). Two pytest-xdist workers, one test module at a time each
-# (--dist loadscope, so a module's fixtures are built once); UNIT_WORKERS=0 runs in one process.
+# start the CDK CLI (marked integration). Two pytest-xdist workers, one group of tests at a time
+# each (--dist loadscope, grouped by tests/conftest.py's xdist_group_of: a module, or the modules
+# that share one session synthesis, so it is built once); UNIT_WORKERS=0 runs in one process.
 UNIT_WORKERS ?= 2
 UNIT_PYTEST := -m "not integration" -n $(UNIT_WORKERS) --dist loadscope
 unit: setup

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk import App, Stack, Validations
@@ -27,6 +30,49 @@ _SESSION_OUTDIRS = Path(tempfile.mkdtemp(prefix="cdk-containers-tests-"))
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SESSION_OUTDIRS, ignore_errors=True)
+
+
+#: Test modules that share one of the session's syntheses, by the synthesis. ``make unit`` runs
+#: on two pytest-xdist workers, and each worker builds whatever session fixture its tests ask
+#: for: sent to one worker together, a group pays for its synthesis once (the delivery app with
+#: every compliance pack is about 40 s of CPU, the example app twice about 25 s).
+_SHARED_SYNTHESES = {
+    "delivery app": ("tests/pipeline/",),
+    "example app": (
+        "tests/stacks/",
+        "tests/constructs/test_kubernetes_manifests.py",
+        "tests/docs/test_generated.py",
+    ),
+}
+#: Test modules split into this many groups, by a hash of the construct a case builds (the first
+#: word of its parameters): the bad-input property test, about 40 s of CPU in 370 cases, builds
+#: each construct's valid baseline once per worker, so a construct's cases stay together.
+_SPLIT_MODULES = {"tests/test_bad_input_property.py": 4}
+_CONSTRUCT = re.compile(r"\[(\w+)")
+
+
+def xdist_group_of(nodeid: str) -> str:
+    """The group of tests one xdist worker runs together (see `pytest_xdist_make_scheduler`)."""
+    path = nodeid.split("::", 1)[0]
+    for synthesis, prefixes in _SHARED_SYNTHESES.items():
+        if path.startswith(prefixes):
+            return synthesis
+    if path in _SPLIT_MODULES and (construct := _CONSTRUCT.search(nodeid)):
+        return f"{path} part {zlib.crc32(construct[1].encode()) % _SPLIT_MODULES[path] + 1}"
+    return nodeid.rsplit("::", 1)[0]  # xdist's loadscope: a module, or a class
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` with the groups of `xdist_group_of` instead of one module each."""
+    if config.getoption("dist", None) != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSynthesisScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid)
+
+    return SharedSynthesisScheduling(config, log)
 
 
 def make_app(outdir: Path | None = None, **context: object) -> App:
@@ -55,8 +101,19 @@ def _example_app() -> tuple[App, dict[str, Stack]]:
     return build_nagged_example_app()
 
 
+#: The example app's stack names, for parametrizing. Written out so collection builds nothing
+#: (every xdist worker collects); tests/stacks/test_example_app.py checks it against the app.
+EXAMPLE_STACK_NAMES = (
+    "AppRunnerStack",
+    "EksClusterStack",
+    "ExpressServiceStack",
+    "NetworkStack",
+    "RegistryStack",
+)
+
+
 def example_stack_names() -> list[str]:
-    return sorted(_example_app()[1])
+    return list(EXAMPLE_STACK_NAMES)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import Stack
 
 from cdk_containers.example_app import build_example_app, environment_from
-from tests.conftest import make_app
+from tests.conftest import example_stack_names, make_app
 
 
 def test_the_example_app_has_every_example_stack(example_stacks: dict[str, Stack]) -> None:
@@ -17,6 +17,8 @@ def test_the_example_app_has_every_example_stack(example_stacks: dict[str, Stack
         "AppRunnerStack",
         "ExpressServiceStack",
     ]
+    # the tests parametrized over the example stacks (from a written-out list) reach each one
+    assert example_stack_names() == sorted(example_stacks)
 
 
 def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: dict[str, Stack]) -> None:
