@@ -9,16 +9,18 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from aws_cdk import App, Environment, Stack
 
-from cdk_containers.stacks import (
-    AppRunnerStack,
-    EksClusterStack,
-    ExpressServiceStack,
-    NetworkStack,
-    RegistryStack,
-)
+if TYPE_CHECKING:
+    from cdk_containers.stacks import (
+        AppRunnerStack,
+        EksClusterStack,
+        ExpressServiceStack,
+        NetworkStack,
+        RegistryStack,
+    )
 
 __all__ = ["build_example_app", "environment_from"]
 
@@ -52,16 +54,21 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
         only: Names of the stacks to build; the stacks they reference are built too
             (``EksClusterStack`` brings ``NetworkStack`` and ``RegistryStack``). ``app.py``
             takes it from the ``stacks`` context: ``cdk synth -c stacks=RegistryStack``.
-            Defaults to every example stack.
+            Defaults to every example stack. A stack's module is imported only when it is
+            built, so building one stack imports only what it needs.
     """
     env = environment_from(app)
 
     @functools.cache
     def network() -> NetworkStack:
+        from cdk_containers.stacks.network import NetworkStack
+
         return NetworkStack(app, "NetworkStack", env=env)
 
     @functools.cache
     def registry() -> RegistryStack:
+        from cdk_containers.stacks.registry import RegistryStack
+
         return RegistryStack(
             app,
             "RegistryStack",
@@ -72,6 +79,8 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
 
     @functools.cache
     def eks_cluster() -> EksClusterStack:
+        from cdk_containers.stacks.eks_cluster import EksClusterStack
+
         prefixes = registry().pull_through_cache.repository_prefixes
         admin_arns = str(app.node.try_get_context("admin_role_arns") or "")
         return EksClusterStack(
@@ -90,6 +99,8 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
 
     @functools.cache
     def app_runner() -> AppRunnerStack:
+        from cdk_containers.stacks.app_runner import AppRunnerStack
+
         return AppRunnerStack(
             app,
             "AppRunnerStack",
@@ -101,6 +112,8 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
 
     @functools.cache
     def express_service() -> ExpressServiceStack:
+        from cdk_containers.stacks.express import ExpressServiceStack
+
         return ExpressServiceStack(
             app,
             "ExpressServiceStack",

@@ -80,8 +80,44 @@ def test_importing_the_constructs_loads_no_optional_dependency() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = json.loads(result.stdout)
-    assert "cdk_containers.constructs.ecr" in loaded
     assert [m for m in loaded if m.startswith(OPTIONAL_MODULES)] == []
+    # no family either: each is imported when one of its names is first used
+    assert [m for m in loaded if m.startswith("cdk_containers.constructs.")] == []
+
+
+def _modules_loaded_by(statement: str) -> list[str]:
+    code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded: list[str] = json.loads(result.stdout)
+    return loaded
+
+
+def test_using_one_family_imports_only_that_family_and_its_aws_cdk_modules() -> None:
+    loaded = _modules_loaded_by("from cdk_containers.constructs import ContainerRepository")
+    families = {m.split(".")[2] for m in loaded if m.startswith("cdk_containers.constructs.")}
+    assert families == {"ecr"}
+    assert [m for m in loaded if m.startswith(("aws_cdk.aws_eks_v2", "aws_cdk.aws_ecs"))] == []
+    # the package root resolves a name the same way
+    loaded = _modules_loaded_by("import cdk_containers\ncdk_containers.EksCluster")
+    families = {m.split(".")[2] for m in loaded if m.startswith("cdk_containers.constructs.")}
+    assert families == {"eks"}
+    assert [m for m in loaded if m.startswith(("aws_cdk.aws_ecs", "aws_cdk.aws_apprunner"))] == []
+
+
+def test_building_one_example_stack_imports_only_the_stacks_it_needs() -> None:
+    loaded = _modules_loaded_by(
+        "from aws_cdk import App\n"
+        "from cdk_containers.example_app import build_example_app\n"
+        "build_example_app(App(), only=['RegistryStack'])"
+    )
+    stacks = [
+        m
+        for m in loaded
+        if m.startswith("cdk_containers.stacks.") and not m.startswith("cdk_containers.stacks._")
+    ]
+    assert stacks == ["cdk_containers.stacks.registry"]
+    families = {m.split(".")[2] for m in loaded if m.startswith("cdk_containers.constructs.")}
+    assert families == {"ecr"}
 
 
 def test_the_constructs_export_list_joins_the_families_lists() -> None:
