@@ -3,7 +3,8 @@
 
 The AwsSolutions cdk-nag pack runs as a validation plugin, so synthesis fails on any
 finding that is not acknowledged with a reason. `-c stacks=A,B` builds only those example
-stacks (and the stacks they reference).
+stacks (and the stacks they reference); `-c app_runner=true` adds `AppRunnerStack` to the
+default set (App Runner takes no new customers since 2026-04-30, so it is left out by default).
 
 `python app.py` gives the same templates as `cdk synth`, byte for byte: `cli_context()`
 is the context the CLI would pass (cdk.json's feature flags, cdk.context.json, the CLI's

@@ -54,8 +54,12 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
         only: Names of the stacks to build; the stacks they reference are built too
             (``EksClusterStack`` brings ``NetworkStack`` and ``RegistryStack``). ``app.py``
             takes it from the ``stacks`` context: ``cdk synth -c stacks=RegistryStack``.
-            Defaults to every example stack. A stack's module is imported only when it is
-            built, so building one stack imports only what it needs.
+            Defaults to every example stack that any account can deploy: all but
+            ``AppRunnerStack``, which joins them when the ``app_runner`` context is ``true``
+            (``cdk synth -c app_runner=true``). App Runner takes no new customers since
+            2026-04-30, so creating a service fails in an account that has never used it;
+            ``ExpressServiceStack`` is the same web tier on ECS Express Mode. A stack's module is
+            imported only when it is built, so building one stack imports only what it needs.
     """
     env = environment_from(app)
 
@@ -130,7 +134,11 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
         "AppRunnerStack": app_runner,
         "ExpressServiceStack": express_service,
     }
-    wanted = list(builders) if only is None else list(only)
+    if only is None:
+        with_app_runner = str(app.node.try_get_context("app_runner")).lower() == "true"
+        wanted = [name for name in builders if with_app_runner or name != "AppRunnerStack"]
+    else:
+        wanted = list(only)
     unknown = [name for name in wanted if name not in builders]
     if unknown or not wanted:
         raise ValueError(

@@ -57,8 +57,8 @@ class Finding:
 
 
 def synthesize_with_every_pack(outdir: Path) -> tuple[SynthResult, list[str]]:
-    """The example app with every pack on, synthesized into `outdir`; the stack names."""
-    app = App(outdir=str(outdir), context=cdk_json_context(REPO_ROOT / "cdk.json"))
+    """Every example stack with every pack on, synthesized into `outdir`; the stack names."""
+    app = App(outdir=str(outdir), context={**cdk_json_context(REPO_ROOT / "cdk.json"), "app_runner": "true"})
     stacks = build_example_app(app)
     enable_compliance(app, packs=list(CompliancePack))
     return synthesize(app), sorted(stacks)

@@ -87,8 +87,8 @@ def make_app(outdir: Path | None = None, **context: object) -> App:
 
 
 def build_nagged_example_app(outdir: Path | None = None) -> tuple[App, dict[str, Stack]]:
-    """The example app exactly as ``app.py`` builds it, AwsSolutions pack on."""
-    app = make_app(outdir)
+    """The example app as ``cdk synth -c app_runner=true`` builds it (every example stack), nag on."""
+    app = make_app(outdir, app_runner="true")
     stacks = build_example_app(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stacks

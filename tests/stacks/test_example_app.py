@@ -26,6 +26,17 @@ def test_the_example_stacks_are_environment_agnostic_by_default(example_stacks: 
         assert stack.environment == "aws://unknown-account/unknown-region"
 
 
+def test_by_default_the_app_leaves_out_app_runner_which_a_new_account_cannot_use() -> None:
+    # App Runner takes no new customers since 2026-04-30: in an account that never used it, the
+    # service fails to create, so a first `make deploy` (cdk deploy --all) must not include it.
+    stacks = build_example_app(make_app())
+    assert list(stacks) == ["NetworkStack", "RegistryStack", "EksClusterStack", "ExpressServiceStack"]
+    stacks = build_example_app(make_app(app_runner="true"))
+    assert "AppRunnerStack" in stacks
+    stacks = build_example_app(make_app(app_runner="false"))
+    assert "AppRunnerStack" not in stacks
+
+
 def test_building_one_stack_builds_only_the_stacks_it_references() -> None:
     stacks = build_example_app(make_app(), only=["AppRunnerStack"])
     assert sorted(stacks) == ["AppRunnerStack", "NetworkStack"]  # no api_tag: the sample image
