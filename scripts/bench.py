@@ -55,6 +55,19 @@ build_example_app(app, only=[sys.argv[1]])
 app.synth()
 """
 
+#: app.py with the one context key it cannot take from the command line when run directly: every
+#: example stack, AppRunnerStack included (`cdk synth -c app_runner=true`).
+EVERY_STACK_APP = """
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+from cdk_containers.example_app import build_example_app
+from cdk_containers.testing import cli_context
+app = App(context={**cli_context(), "app_runner": "true"})
+build_example_app(app)
+Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+app.synth()
+"""
+
 #: What the issue asks for: at most this many Lambda functions per stack.
 LAMBDA_BUDGET = {"EksClusterStack": 2, "NetworkStack": 1}
 
@@ -282,6 +295,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # difference to the floor; CDK_VALIDATION=false is its documented opt-out.
     unvalidated = _median([PYTHON, "app.py"], args.runs, extra=no_validation)
     report("whole app: python app.py, CDK_VALIDATION=false", _fmt_ratio(unvalidated, bare_floor, " (own)"))
+    every = _median([PYTHON, "-c", EVERY_STACK_APP], args.runs)
+    report("every example stack (app.py, app_runner=true)", _fmt_ratio(every, floor))
+    every_unvalidated = _median([PYTHON, "-c", EVERY_STACK_APP], args.runs, extra=no_validation)
+    report(
+        "every example stack, CDK_VALIDATION=false",
+        _fmt_ratio(every_unvalidated, bare_floor, " (own)"),
+    )
     cli_cmd = [str(NODE_BIN / "cdk"), "synth", "--quiet"]
 
     def cli_median(extra: dict[str, str] | None = None) -> Timing:
@@ -317,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     outdir = Path(tempfile.mkdtemp(prefix="bench-economy-"))
     try:
-        _time([PYTHON, "app.py"], outdir=outdir)
+        _time([PYTHON, "-c", EVERY_STACK_APP], outdir=outdir)  # every stack, AppRunnerStack too
         economy = _economy(outdir)
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
