@@ -243,8 +243,9 @@ class FsxLustreCsiDriver(CsiDriver):
             "service-linked role for S3 data repositories itself; the wildcard covers only roles "
             "under that one service-linked path",
         }
-        for rule, reason in reasons.items():
-            Validations.of(role).acknowledge(Acknowledgment(id=rule, reason=reason))
+        Validations.of(role).acknowledge(
+            *(Acknowledgment(id=rule, reason=reason) for rule, reason in reasons.items())
+        )
 
     @staticmethod
     def _controller_statements(stack: Stack) -> list[iam.PolicyStatement]:
