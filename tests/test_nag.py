@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -48,17 +49,24 @@ def test_acknowledge_rules_records_the_rule_of_each_pack_named() -> None:
     }
 
 
-def test_inline_policies_are_acknowledged_on_grants_made_after_the_call_and_only_there() -> None:
+@pytest.mark.parametrize("granted_role", ["First", "Second"])
+def test_inline_policies_are_acknowledged_on_grants_made_after_the_call_and_only_there(
+    granted_role: str,
+) -> None:
+    # One aspect object serves every scope of every app: two apps of one process, each granting
+    # a different role, must each get the acknowledgement on their own granted role only.
     app = make_app()
     stack = Stack(app, "Inline")
-    granted = iam.Role(stack, "Granted", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-    idle = iam.Role(stack, "Idle", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-    acknowledge_inline_policies(granted)
-    acknowledge_inline_policies(idle)
-    s3.Bucket(stack, "Bucket").grant_read(granted)  # creates Granted/DefaultPolicy now
-    found = synthesize(app).acknowledgements
-    inline = {(a.construct_path, a.rule) for a in found if a.reason == INLINE_POLICY_REASON}
-    assert inline == {
-        ("/Inline/Granted/DefaultPolicy", f"Annotation::{pack}-IAMNoInlinePolicy")
-        for pack in (NIST, HIPAA, PCI)
+    roles = {
+        name: iam.Role(stack, name, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        for name in ("First", "Second")
     }
+    for role in roles.values():
+        acknowledge_inline_policies(role)
+    s3.Bucket(stack, "Bucket").grant_read(roles[granted_role])  # creates its DefaultPolicy now
+    found = synthesize(app).acknowledgements
+    inline = [(a.construct_path, a.rule) for a in found if a.reason == INLINE_POLICY_REASON]
+    assert sorted(inline) == sorted(
+        (f"/Inline/{granted_role}/DefaultPolicy", f"Annotation::{pack}-IAMNoInlinePolicy")
+        for pack in (NIST, HIPAA, PCI)
+    )
