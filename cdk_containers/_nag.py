@@ -96,10 +96,6 @@ class _InlinePolicies:
             acknowledge_rules(node, INLINE_POLICY_REASON, "IAMNoInlinePolicy", packs=(NIST, HIPAA, PCI))
 
 
-#: One aspect for every scope: it keeps no state, and each new one would be a jsii object to create.
-_INLINE_POLICIES = _InlinePolicies()
-
-
 def acknowledge_inline_policies(scope: IConstruct) -> None:
     """Acknowledge IAMNoInlinePolicy on the grant policies (`DefaultPolicy`) of the roles under `scope`.
 
@@ -107,4 +103,4 @@ def acknowledge_inline_policies(scope: IConstruct) -> None:
     (a user's `repository.grant_pull(node_role)`), so an aspect acknowledges each one that exists at
     synthesis: a role that never gets a grant has no policy and no acknowledgement.
     """
-    Aspects.of(scope).add(_INLINE_POLICIES)
+    Aspects.of(scope).add(_InlinePolicies())

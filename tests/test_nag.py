@@ -53,8 +53,8 @@ def test_acknowledge_rules_records_the_rule_of_each_pack_named() -> None:
 def test_inline_policies_are_acknowledged_on_grants_made_after_the_call_and_only_there(
     granted_role: str,
 ) -> None:
-    # One aspect object serves every scope of every app: two apps of one process, each granting
-    # a different role, must each get the acknowledgement on their own granted role only.
+    # Two apps of one process, each granting a different role, each get the acknowledgement on
+    # their own granted role only, once per pack.
     app = make_app()
     stack = Stack(app, "Inline")
     roles = {
