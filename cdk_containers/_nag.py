@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import jsii
 from aws_cdk import Acknowledgment, Aspects, IAspect, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
@@ -24,6 +26,22 @@ def _spelled(value: str, placeholder: str) -> str:
     return placeholder if Token.is_unresolved(value) else value
 
 
+#: Each stack's partition, region and account as cdk-nag spells them. A stack's environment is
+#: fixed when it is created, and reading it costs six jsii round trips: read once per stack.
+#: Weak keys: an entry goes with its stack, so the many apps a test session builds never share one.
+_SPELLINGS: weakref.WeakKeyDictionary[Stack, tuple[str, str, str]] = weakref.WeakKeyDictionary()
+
+
+def _spellings(stack: Stack) -> tuple[str, str, str]:
+    if stack not in _SPELLINGS:
+        _SPELLINGS[stack] = (
+            _spelled(stack.partition, "<AWS::Partition>"),
+            _spelled(stack.region, "<AWS::Region>"),
+            _spelled(stack.account, "<AWS::AccountId>"),
+        )
+    return _SPELLINGS[stack]
+
+
 def nag_arn(scope: IConstruct, rest: str) -> str:
     """`arn:<partition>:<rest>` with the partition, region and account as cdk-nag writes them.
 
@@ -37,13 +55,8 @@ def nag_arn(scope: IConstruct, rest: str) -> str:
         rest: What follows the partition, with `{region}` and `{account}` where they stand,
             e.g. `"fsx:{region}:{account}:file-system/*"`.
     """
-    stack = Stack.of(scope)
-    partition = _spelled(stack.partition, "<AWS::Partition>")
-    values = {
-        "region": _spelled(stack.region, "<AWS::Region>"),
-        "account": _spelled(stack.account, "<AWS::AccountId>"),
-    }
-    return f"arn:{partition}:" + rest.format(**values)
+    partition, region, account = _spellings(Stack.of(scope))
+    return f"arn:{partition}:" + rest.format(region=region, account=account)
 
 
 #: The cdk-nag packs beyond AwsSolutions that `enable_compliance` turns on, as their rule ids begin.
@@ -65,8 +78,8 @@ def acknowledge_rules(scope: IConstruct, reason: str, rule: str, *, packs: tuple
 
     Name only the packs that have the rule, so the acknowledgement tables list no phantom rule.
     """
-    for pack in packs:
-        Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}-{rule}", reason=reason))
+    # One call for every pack: `acknowledge` takes any number of rules (two jsii round trips in all).
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=f"{pack}-{rule}", reason=reason) for pack in packs))
 
 
 def acknowledge_control(scope: IConstruct, reason: str, rule: str) -> None:

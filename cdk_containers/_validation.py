@@ -33,7 +33,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Stack, Token
-from constructs import Construct, IValidation
+from constructs import Construct, IConstruct, IValidation
 
 __all__ = [
     "ConstructPath",
@@ -110,7 +110,7 @@ class ConstructPath:
 
     __slots__ = ("_construct_id", "_scope", "_text")
 
-    def __init__(self, scope: Construct, construct_id: str | None = None) -> None:
+    def __init__(self, scope: IConstruct, construct_id: str | None = None) -> None:
         self._scope = scope
         self._construct_id = construct_id
         self._text: str | None = None
@@ -139,7 +139,7 @@ class ConstructPath:
         return hash(str(self))
 
 
-def construct_path(scope: Construct, construct_id: str | None = None) -> ConstructPath:
+def construct_path(scope: IConstruct, construct_id: str | None = None) -> ConstructPath:
     """The path of the construct ``construct_id`` will create in ``scope`` (usable before it is
     created), or of ``scope`` itself without an id; read only when shown (see `ConstructPath`)."""
     return ConstructPath(scope, construct_id)

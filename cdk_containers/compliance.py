@@ -27,7 +27,7 @@ from aws_cdk import CfnResource, Stage, Validations
 from constructs import IConstruct
 
 from cdk_containers._extras import require
-from cdk_containers._validation import Problems
+from cdk_containers._validation import Problems, construct_path
 
 __all__ = ["CompliancePack", "enable_compliance", "skip_checkov"]
 
@@ -106,7 +106,7 @@ def skip_checkov(resource: IConstruct, check_id: str, reason: str) -> None:
             id, or the reason is too short to explain anything.
     """
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
-    problems = Problems("skip_checkov", resource.node.path)
+    problems = Problems("skip_checkov", construct_path(resource))
     problems.check(isinstance(cfn, CfnResource), "resource", resource, "a CfnResource or an L2 that has one")
     problems.check_str(
         "check_id", check_id, pattern=r"CKV2?_[A-Z0-9]+_\d+", allowed="a checkov id such as CKV_AWS_116"

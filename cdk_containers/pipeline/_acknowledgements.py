@@ -82,8 +82,9 @@ _KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:ReEncrypt*")
 
 def acknowledge(scope: IConstruct, rules: Iterable[str], reason: str) -> None:
     """Acknowledge each AwsSolutions rule in `rules` (ids without the pack prefix) on `scope`."""
-    for rule in rules:
-        Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions-{rule}", reason=reason))
+    Validations.of(scope).acknowledge(
+        *(Acknowledgment(id=f"AwsSolutions-{rule}", reason=reason) for rule in rules)
+    )
 
 
 def acknowledge_codebuild_defaults(project: codebuild.Project) -> None:

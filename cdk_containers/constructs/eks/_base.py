@@ -237,8 +237,9 @@ class ClusterBase(KubernetesObjects, WorkloadIdentities, ImagePulls, Construct):
             self._ec2_taints.append(tuple(taints))
         self._roles.append(role)
         self._capacity.append(capacity)
-        for before in self._before_compute:
-            capacity.node.add_dependency(before)
+        # `add_dependency` takes any number: one jsii call for all, not one per dependency.
+        if self._before_compute:
+            capacity.node.add_dependency(*self._before_compute)
         for after in self._after_compute:
             after.node.add_dependency(capacity)
         _pull.grant(role, self._pull_repositories, self._pull_through_prefixes)
@@ -255,5 +256,5 @@ class ClusterBase(KubernetesObjects, WorkloadIdentities, ImagePulls, Construct):
 
     def _depend_on_compute(self, dependent: IConstruct) -> None:
         self._after_compute.append(dependent)
-        for capacity in self._capacity:
-            dependent.node.add_dependency(capacity)
+        if self._capacity:
+            dependent.node.add_dependency(*self._capacity)

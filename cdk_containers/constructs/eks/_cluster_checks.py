@@ -43,7 +43,11 @@ def check_object(problems: Problems, argument: str, value: Any, kind: str, *, op
         if not optional:
             problems.add(argument, value, f"an {kind} is required")
         return optional
-    if isinstance(value, (str, int, float, bool, list, tuple, dict)) or not hasattr(value, INTERFACES[kind]):
+    member = INTERFACES[kind]
+    # The class's declaration answers without a jsii round trip; an object written in Python may
+    # set the member on itself only.
+    declared = hasattr(type(value), member) or hasattr(value, member)
+    if isinstance(value, (str, int, float, bool, list, tuple, dict)) or not declared:
         hint = (
             " (import it with the from_* methods, e.g. iam.Role.from_role_arn)"
             if isinstance(value, str)

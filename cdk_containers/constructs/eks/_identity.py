@@ -11,7 +11,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
-from cdk_containers._validation import Problems, construct_path, is_dns1123_subdomain
+from cdk_containers._validation import ConstructPath, Problems, construct_path, is_dns1123_subdomain
 from cdk_containers.constructs.eks._cluster_checks import check_object
 from cdk_containers.constructs.eks._pod_identity import PodIdentity, pod_identity_principal
 
@@ -52,7 +52,7 @@ def _check_names(problems: Problems, namespace: object, service_account: object)
 class _NotOnFargateOnly:
     """Pod Identity does not run on Fargate: refuse it for a namespace no EC2 node serves."""
 
-    def __init__(self, cluster: ClusterBase, namespace: str, path: str) -> None:
+    def __init__(self, cluster: ClusterBase, namespace: str, path: ConstructPath) -> None:
         self._cluster = cluster
         self._namespace = namespace
         self._path = path
@@ -78,7 +78,7 @@ def add_pod_identity(
     cluster: ClusterBase, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole | None
 ) -> PodIdentity:
     """`ClusterBase.add_pod_identity`: the role (unless given) and the association."""
-    path = f"{cluster.node.path}/{construct_id}"
+    path = construct_path(cluster, construct_id)  # read only for a message
     problems = Problems(cluster._construct_type, path)
     _check_names(problems, namespace, service_account)
     check_object(problems, "role", role, "iam.IRole", optional=True)

@@ -7,7 +7,7 @@ import re
 
 from aws_cdk import aws_ec2 as ec2
 
-__all__ = ["instance_type_problem", "is_nvidia_family"]
+__all__ = ["architecture", "instance_type_problem", "is_nvidia_family"]
 
 _SHAPE = re.compile(r"^([a-z][a-z0-9-]*)\.([a-z0-9-]+)$")
 _SIZE = re.compile(r"^(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?|\d+xlarge-metal)$")
@@ -57,6 +57,16 @@ def instance_type_problem(name: str, *, check_family: bool = True) -> str | None
             "than aws-cdk-lib, pass ec2.InstanceType('<family>.<size>') instead of a string"
         )
     return None
+
+
+@functools.cache
+def architecture(name: str) -> ec2.InstanceArchitecture:
+    """The processor architecture of the instance type `name`, as aws-cdk-lib derives it from the name.
+
+    Two jsii round trips, asked once per name: node groups of one process (a test session) share
+    a few instance types.
+    """
+    return ec2.InstanceType(name).architecture
 
 
 def is_nvidia_family(name: str) -> bool:

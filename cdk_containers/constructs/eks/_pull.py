@@ -51,8 +51,8 @@ def grant(role: iam.IRole, repositories: Sequence[ecr.IRepository], prefixes: Se
             for prefix in prefixes
         ],
     )
-    for prefix in prefixes:
-        Validations.of(role).acknowledge(
+    Validations.of(role).acknowledge(
+        *(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::"
                 + nag_arn(role, "ecr:{region}:{account}:repository/" + prefix + "/*")
@@ -61,7 +61,9 @@ def grant(role: iam.IRole, repositories: Sequence[ecr.IRepository], prefixes: Se
                 "first pull of each upstream image, so their names are unknown before; the grant covers "
                 "only that prefix in this account and region",
             )
+            for prefix in prefixes
         )
+    )
 
 
 class ImagePulls(Construct):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
@@ -12,8 +13,26 @@ from cdk_containers._validation import Problems, is_token
 __all__ = ["check_private_subnets", "select_subnets"]
 
 
+#: The selections already made of each VPC. A cluster, its node groups, its Fargate profiles and
+#: its storage drivers all select the cluster's node subnets, and each `vpc.select_subnets` costs
+#: seven jsii round trips (the call, then one per field of the `SelectedSubnets` it returns); a
+#: VPC's subnets are fixed once it is created, so the same selection gives the same subnets.
+#: Weak keys: the entries go with their VPC, so the apps of a test session never share one.
+#: `SubnetSelection` compares by value but cannot be hashed: each VPC keeps a short list.
+_SELECTED: weakref.WeakKeyDictionary[ec2.IVpc, list[tuple[ec2.SubnetSelection, ec2.SelectedSubnets]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> ec2.SelectedSubnets:
-    """`vpc.select_subnets` for a `SubnetSelection` object (jsii's Python API takes its fields)."""
+    """`vpc.select_subnets` for a `SubnetSelection` object (jsii's Python API takes its fields).
+
+    Asked once per VPC and selection; callers must not change the lists of the result.
+    """
+    made = _SELECTED.setdefault(vpc, [])
+    for earlier, selected in made:
+        if earlier == selection:
+            return selected
     fields: dict[str, Any] = {
         "availability_zones": selection.availability_zones,
         "one_per_az": selection.one_per_az,
@@ -22,7 +41,9 @@ def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> ec2.Selecte
         "subnet_type": selection.subnet_type,
         "subnets": selection.subnets,
     }
-    return vpc.select_subnets(**{k: v for k, v in fields.items() if v is not None})
+    selected = vpc.select_subnets(**{k: v for k, v in fields.items() if v is not None})
+    made.append((selection, selected))
+    return selected
 
 
 def check_private_subnets(

@@ -64,12 +64,15 @@ def _minor(version: str) -> tuple[int, int]:
 @functools.cache
 def default_version() -> str:
     """The newest version both `aws_eks_v2.KubernetesVersion` and a kubectl layer support."""
+    # Only the versions with a layer are asked for (each is two jsii round trips), not all of them.
+    constants = set(dir(eks.KubernetesVersion))
+    names = {version: "V" + version.replace(".", "_") for version in KUBECTL_LAYERS}
     known = {
-        getattr(eks.KubernetesVersion, name).version
-        for name in dir(eks.KubernetesVersion)
-        if name.startswith("V1_")
+        version
+        for version, name in names.items()
+        if name in constants and getattr(eks.KubernetesVersion, name).version == version
     }
-    return max((v for v in KUBECTL_LAYERS if v in known), key=_minor)
+    return max(known, key=_minor)
 
 
 def version_string(version: str | eks.KubernetesVersion | None) -> str:

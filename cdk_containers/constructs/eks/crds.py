@@ -161,11 +161,13 @@ class CrdEstablished(Construct):
         Args:
             manifests: The Kubernetes manifests (or charts) whose objects are of the CRD's kind.
         """
+        node = self.node
         for manifest in manifests:
-            for dependency in manifest.node.dependencies:
-                if dependency is not self:
-                    self.node.add_dependency(dependency)
-            manifest.node.add_dependency(self)
+            manifest_node = manifest.node
+            earlier = [dependency for dependency in manifest_node.dependencies if dependency is not self]
+            if earlier:
+                node.add_dependency(*earlier)
+            manifest_node.add_dependency(self)
 
 
 def kubectl_cluster_of(cluster: Any) -> eks.ICluster | None:

@@ -64,20 +64,17 @@ class NodeRole(iam.Role):
             ],
         )
         acknowledge_inline_policies(self)
-        acknowledge = Validations.of(self).acknowledge
-        acknowledge(
+        Validations.of(self).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions-IAM4[Policy::{_MANAGED}/AmazonEKSWorkerNodePolicy]",
                 reason="Every EKS node needs it to register with the cluster (eks:DescribeCluster, "
                 "instance metadata calls); AWS keeps it current with new EKS features",
-            )
-        )
-        acknowledge(
+            ),
             Acknowledgment(
                 id=f"AwsSolutions-IAM4[Policy::{_MANAGED}/AmazonEC2ContainerRegistryPullOnly]",
                 reason="Add-on images (vpc-cni, kube-proxy, coredns, pod identity agent) come from AWS-owned "
                 "ECR registries whose account differs per region, and ecr:GetAuthorizationToken takes no "
                 "resource; the policy allows pulls from any repository the node can reach, but no push, "
                 "delete or repository change",
-            )
+            ),
         )

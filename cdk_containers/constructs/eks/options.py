@@ -18,7 +18,11 @@ from aws_cdk import aws_eks_v2 as eks
 
 from cdk_containers._validation import Problems, is_dns1123_subdomain, is_int, is_token
 from cdk_containers.constructs.eks import _ami
-from cdk_containers.constructs.eks._instance_types import instance_type_problem, is_nvidia_family
+from cdk_containers.constructs.eks._instance_types import (
+    architecture,
+    instance_type_problem,
+    is_nvidia_family,
+)
 from cdk_containers.constructs.eks._labels import check_labels, is_label_key, is_label_value
 
 __all__ = [
@@ -262,7 +266,7 @@ class _NodeGroupOptions:
         if not ami_ok:
             return
         wanted = _ami.architecture(self.ami_type)
-        if ec2.InstanceType(name).architecture != wanted:
+        if architecture(name) != wanted:
             arch = "x86_64" if wanted == ec2.InstanceArchitecture.ARM_64 else "ARM64 (Graviton)"
             problems.add(
                 argument,

@@ -273,5 +273,6 @@ class SelfManagedNodeGroup(Construct):
                 for t in options.taints
             }
         )
+        group_tags = Tags.of(self.auto_scaling_group)
         for key, value in tags.items():
-            Tags.of(self.auto_scaling_group).add(key, value, apply_to_launched_instances=False)
+            group_tags.add(key, value, apply_to_launched_instances=False)

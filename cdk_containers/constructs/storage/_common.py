@@ -14,7 +14,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, Node
 
-from cdk_containers._validation import Problems, describe
+from cdk_containers._validation import ConstructPath, Problems, describe
 from cdk_containers.constructs.eks._pod_identity import PodIdentity
 from cdk_containers.constructs.eks._subnets import select_subnets as _select_subnets
 
@@ -161,8 +161,8 @@ class ClusterStorageClasses(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self._owners: dict[str, str] = {}
-        self._default: tuple[str, str] | None = None
+        self._owners: dict[str, str | ConstructPath] = {}
+        self._default: tuple[str, str | ConstructPath] | None = None
 
     def check(self, problems: Problems, *, name: str, default: bool, argument: str) -> None:
         """Record a problem for a name used already, or for a second default class."""
@@ -181,7 +181,7 @@ class ClusterStorageClasses(Construct):
                 "the default (pass default=False, or create_default_storage_class=False on the EBS driver)",
             )
 
-    def record(self, *, name: str, default: bool, owner_path: str) -> None:
+    def record(self, *, name: str, default: bool, owner_path: str | ConstructPath) -> None:
         """Remember a StorageClass that was checked with `check`."""
         self._owners[name] = owner_path
         if default:

@@ -215,8 +215,7 @@ class CsiDriver(Construct):
         bound = cluster.add_pod_identity(
             self._ASSOCIATION_ID, namespace=self.NAMESPACE, service_account=self.SERVICE_ACCOUNT, role=role
         )
-        addon.node.add_dependency(bound.association)
-        addon.node.add_dependency(role, *permissions)
+        addon.node.add_dependency(bound.association, role, *permissions)
         self.role = role
         self.addon = addon
         return role
@@ -299,7 +298,7 @@ class StorageClass(Construct):
             record.check(problems, name=options.name, default=options.default, argument="options")
         problems.raise_if_any()
         super().__init__(scope, construct_id)
-        record.record(name=options.name, default=options.default, owner_path=self.node.path)
+        record.record(name=options.name, default=options.default, owner_path=construct_path(self))
         self.driver = driver
         """The driver the class belongs to."""
         self.options = options

@@ -186,6 +186,7 @@ def trident_policy(
         + "]": "Trident creates a volume per claim at run time, so the ARN ends "
         "in a wildcard, but it is scoped to the one file system this construct creates",
     }
-    for rule, reason in reasons.items():
-        Validations.of(policy).acknowledge(Acknowledgment(id=rule, reason=reason))
+    Validations.of(policy).acknowledge(
+        *(Acknowledgment(id=rule, reason=reason) for rule, reason in reasons.items())
+    )
     return policy

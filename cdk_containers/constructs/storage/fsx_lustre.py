@@ -213,12 +213,13 @@ class FsxLustreCsiDriver(CsiDriver):
         )
         """The security group every file system of this driver's classes gets."""
         cluster_sg = checked.cluster_security_group
+        connections = self.security_group.connections
         for port in LUSTRE_PORTS:
-            self.security_group.connections.allow_from(cluster_sg, port, "Lustre from EKS nodes")
-            self.security_group.connections.allow_internally(port, "Lustre between file servers")
+            connections.allow_from(cluster_sg, port, "Lustre from EKS nodes")
+            connections.allow_internally(port, "Lustre between file servers")
             # Lustre servers also open connections to clients: the cluster security group
             # admits the same ports from the file systems.
-            self.security_group.connections.allow_to(cluster_sg, port, "Lustre to EKS nodes")
+            connections.allow_to(cluster_sg, port, "Lustre to EKS nodes")
         role = self._install_controller(
             addon_version, description="FSx CSI controller (kube-system/fsx-csi-controller-sa)"
         )
@@ -243,8 +244,9 @@ class FsxLustreCsiDriver(CsiDriver):
             "service-linked role for S3 data repositories itself; the wildcard covers only roles "
             "under that one service-linked path",
         }
-        for rule, reason in reasons.items():
-            Validations.of(role).acknowledge(Acknowledgment(id=rule, reason=reason))
+        Validations.of(role).acknowledge(
+            *(Acknowledgment(id=rule, reason=reason) for rule, reason in reasons.items())
+        )
 
     @staticmethod
     def _controller_statements(stack: Stack) -> list[iam.PolicyStatement]:
