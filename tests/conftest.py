@@ -62,6 +62,7 @@ def xdist_group_of(nodeid: str) -> str:
     return nodeid.rsplit("::", 1)[0]  # xdist's loadscope: a module, or a class
 
 
+@pytest.hookimpl(optionalhook=True)  # make test-lowest runs without pytest-xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadscope`` with the groups of `xdist_group_of` instead of one module each."""
     if config.getoption("dist", None) != "loadscope":
