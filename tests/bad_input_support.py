@@ -54,7 +54,7 @@ from constructs import Construct
 
 import cdk_containers
 from tests.conftest import make_app
-from tests.support import make_vpc
+from tests.support import UNSTAGED, make_vpc
 
 PACKAGE_DIR = Path(cdk_containers.__file__).resolve().parent
 ROOTS = ("cdk_containers.constructs", "cdk_containers.stacks")
@@ -345,7 +345,7 @@ class Context:
     """One fresh app and stack for one example; shared dependencies made on first use."""
 
     def __init__(self, target: Target) -> None:
-        self.app: App = make_app()
+        self.app: App = make_app(**UNSTAGED)  # a case is never deployed
         self.target = target
         # a stack target is the stack itself; its dependencies live in a stack next to it
         self.stack = Stack(self.app, "Deps" if target.is_stack else TEST_STACK_ID)
@@ -354,8 +354,7 @@ class Context:
         self._made: dict[str, Any] = {}
 
     def discard(self) -> None:
-        """Remove the app's cloud assembly (with a cluster it holds the 58 MB kubectl layers):
-        the deep profile builds thousands of apps in one session."""
+        """Remove the app's cloud assembly: the deep profile builds thousands of apps in one session."""
         shutil.rmtree(str(self.app.outdir), ignore_errors=True)
 
     def subject_path(self) -> str:

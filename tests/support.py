@@ -21,9 +21,14 @@ def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str,
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
 
 
+#: Context for apps that are synthesized only to be inspected, never deployed: no asset staging,
+#: so a synthesis does not copy the kubectl layers (58 MB) into the app's output directory.
+UNSTAGED = {"aws:cdk:disable-asset-staging": True}
+
+
 def make_stack(construct_id: str = "Test", **kwargs: Any) -> Stack:
-    """A stack in a fresh app with this repository's feature flags."""
-    return Stack(make_app(), construct_id, **kwargs)
+    """A stack in a fresh app with this repository's feature flags (assets not staged)."""
+    return Stack(make_app(**UNSTAGED), construct_id, **kwargs)
 
 
 def make_vpc(stack: Stack, construct_id: str = "Vpc") -> ec2.Vpc:
