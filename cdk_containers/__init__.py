@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from cdk_containers import constructs as _constructs
+from cdk_containers._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from cdk_containers.constructs import *  # noqa: F403
@@ -27,13 +28,4 @@ __all__ = ["__version__"]
 __all__ += _constructs.__all__
 
 
-def __getattr__(name: str) -> object:
-    if name not in _constructs.__all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(_constructs, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(globals(), dict.fromkeys(_constructs.__all__, "constructs"))

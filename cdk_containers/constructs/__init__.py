@@ -18,6 +18,8 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cdk_containers._lazy import lazy_exports
+
 if TYPE_CHECKING:
     from cdk_containers.constructs.app_runner import *  # noqa: F403
     from cdk_containers.constructs.ecr import *  # noqa: F403
@@ -48,14 +50,4 @@ _FAMILY_OF: dict[str, str] = {name: family for family in FAMILIES for name in _d
 __all__: list[str] = list(_FAMILY_OF)
 
 
-def __getattr__(name: str) -> object:
-    family = _FAMILY_OF.get(name)
-    if family is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(f"{__name__}.{family}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(globals(), _FAMILY_OF)

@@ -6,8 +6,9 @@ Each stack's module is imported when its name is first used, so building one sta
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from cdk_containers._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from cdk_containers.stacks.app_runner import AppRunnerStack
@@ -28,14 +29,4 @@ _MODULE_OF = {
 __all__ = ["AppRunnerStack", "EksClusterStack", "ExpressServiceStack", "NetworkStack", "RegistryStack"]
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(globals(), _MODULE_OF)
