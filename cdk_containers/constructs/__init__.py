@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cdk_containers.constructs.storage import *  # noqa: F403
 
 #: The families, in the order their names appear in `__all__`.
-FAMILIES = ("ecr", "eks", "storage", "app_runner", "express")
+_FAMILIES = ("ecr", "eks", "storage", "app_runner", "express")
 
 
 def _declared_names(family: str) -> list[str]:
@@ -45,7 +45,7 @@ def _declared_names(family: str) -> list[str]:
     raise ImportError(f"{__name__}.{family} does not declare __all__ as a literal list")
 
 
-_FAMILY_OF: dict[str, str] = {name: family for family in FAMILIES for name in _declared_names(family)}
+_FAMILY_OF: dict[str, str] = {name: family for family in _FAMILIES for name in _declared_names(family)}
 
 __all__: list[str] = list(_FAMILY_OF)
 
