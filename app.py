@@ -18,7 +18,6 @@ from cdk_containers.example_app import build_example_app
 from cdk_containers.testing import cli_context
 
 app = App(context=cli_context())
-only = app.node.try_get_context("stacks")
-build_example_app(app, only=str(only).split(",") if only else None)
+build_example_app(app)  # reads the stacks, app_runner, registry_scanning, ... context
 Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()

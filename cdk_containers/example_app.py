@@ -46,22 +46,51 @@ def environment_from(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
+def _context_flag(app: App, key: str) -> bool:
+    """A yes/no context value: ``-c key=true`` or ``false`` (any case), or a JSON boolean in cdk.json.
+
+    Absent means ``False``. Anything else (``yes``, ``1``, ``ture``) is refused, naming the key,
+    the value and what is allowed, rather than read as ``False`` and silently leaving a stack or
+    a setting out.
+    """
+    value = app.node.try_get_context(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError(
+        f"build_example_app: context {key}={value!r} is invalid: true or false "
+        f"(cdk synth -c {key}=true), or leave it out for false"
+    )
+
+
 def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[str, Stack]:
     """Add the example stacks to ``app`` and return them by stack name.
 
     Args:
         app: The app to add the stacks to.
         only: Names of the stacks to build; the stacks they reference are built too
-            (``EksClusterStack`` brings ``NetworkStack`` and ``RegistryStack``). ``app.py``
-            takes it from the ``stacks`` context: ``cdk synth -c stacks=RegistryStack``.
-            Defaults to every example stack that any account can deploy: all but
-            ``AppRunnerStack``, which joins them when the ``app_runner`` context is ``true``
+            (``EksClusterStack`` brings ``NetworkStack`` and ``RegistryStack``). Defaults to
+            the names in the ``stacks`` context, comma-separated (``cdk synth -c
+            stacks=RegistryStack,NetworkStack``); without it, to every example stack that any
+            account can deploy: all but ``AppRunnerStack``, which joins them when the
+            ``app_runner`` context is ``true``
             (``cdk synth -c app_runner=true``). App Runner takes no new customers since
             2026-04-30, so creating a service fails in an account that has never used it;
             ``ExpressServiceStack`` is the same web tier on ECS Express Mode. A stack's module is
             imported only when it is built, so building one stack imports only what it needs.
+
+    Returns:
+        Every stack of ``app`` by stack name.
+
+    Raises:
+        ValueError: ``only`` names a stack that is not an example stack, or is empty; or the
+            ``app_runner`` or ``registry_scanning`` context is not ``true`` or ``false``.
     """
     env = environment_from(app)
+    # read (and checked) up front: a misspelt flag is refused whichever stacks are built
+    registry_scanning = _context_flag(app, "registry_scanning")
+    with_app_runner = _context_flag(app, "app_runner")
 
     @functools.cache
     def network() -> NetworkStack:
@@ -77,7 +106,7 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
             app,
             "RegistryStack",
             prefix=app.node.try_get_context("prefix"),
-            registry_scanning=str(app.node.try_get_context("registry_scanning")).lower() == "true",
+            registry_scanning=registry_scanning,
             env=env,
         )
 
@@ -134,15 +163,24 @@ def build_example_app(app: App, *, only: Collection[str] | None = None) -> dict[
         "AppRunnerStack": app_runner,
         "ExpressServiceStack": express_service,
     }
+    if isinstance(only, str):
+        raise ValueError(
+            f"build_example_app: only={only!r} is invalid: a list of stack names, such as [{only!r}]"
+        )
+    argument = f"only={list(only)!r}" if only is not None else ""
+    from_context = app.node.try_get_context("stacks")
+    if only is None and from_context is not None:
+        argument = f"context stacks={from_context!r}"
+        only = [name.strip() for name in str(from_context).split(",") if name.strip()]
     if only is None:
-        with_app_runner = str(app.node.try_get_context("app_runner")).lower() == "true"
         wanted = [name for name in builders if with_app_runner or name != "AppRunnerStack"]
     else:
         wanted = list(only)
     unknown = [name for name in wanted if name not in builders]
     if unknown or not wanted:
         raise ValueError(
-            f"build_example_app: only={list(wanted)!r} is invalid: one or more of {', '.join(builders)}"
+            f"build_example_app: {argument} is invalid: one or more of {', '.join(builders)}"
+            + (f" (unknown: {', '.join(map(repr, unknown))})" if unknown else "")
         )
     for name in wanted:
         builders[name]()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnResource, Stack
 
-from cdk_containers.example_app import build_example_app, environment_from
+from cdk_containers.example_app import _context_flag, build_example_app, environment_from
 from tests.conftest import example_stack_names, make_app
 
 
@@ -64,3 +64,57 @@ def test_cli_credentials_do_not_pin_the_environment_unless_asked(monkeypatch: py
     env = environment_from(make_app())
     assert env is not None
     assert env.region == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("TRUE", True), (" True ", True), (True, True), ("false", False), (False, False)],
+)
+def test_a_yes_no_context_value_is_read_as_cdk_json_or_the_cli_writes_it(value: object, expected: bool) -> None:
+    assert _context_flag(make_app(app_runner=value), "app_runner") is expected
+
+
+def test_an_absent_yes_no_context_value_is_false() -> None:
+    assert _context_flag(make_app(), "app_runner") is False
+
+
+@pytest.mark.parametrize("key", ["app_runner", "registry_scanning"])
+@pytest.mark.parametrize("value", ["yes", "1", "", "ture", 1, ["true"]])
+def test_a_misspelt_yes_no_context_value_is_refused_before_any_stack_is_built(key: str, value: object) -> None:
+    # read as false, `-c app_runner=yes` would silently leave the stack out
+    app = make_app(**{key: value})
+    with pytest.raises(ValueError) as caught:
+        build_example_app(app)
+    assert str(caught.value) == (
+        f"build_example_app: context {key}={value!r} is invalid: true or false "
+        f"(cdk synth -c {key}=true), or leave it out for false"
+    )
+    assert app.node.children == []
+
+
+def test_registry_scanning_from_context_reaches_the_registry_stack() -> None:
+    stacks = build_example_app(make_app(registry_scanning="true"), only=["RegistryStack"])
+    assert "AWS::ECR::RegistryScanningConfiguration" in _types(stacks["RegistryStack"])
+    stacks = build_example_app(make_app(registry_scanning="false"), only=["RegistryStack"])
+    assert "AWS::ECR::RegistryScanningConfiguration" not in _types(stacks["RegistryStack"])
+
+
+def _types(stack: Stack) -> set[str]:
+    return {c.cfn_resource_type for c in stack.node.find_all() if isinstance(c, CfnResource)}
+
+
+def test_the_stacks_context_picks_the_stacks_and_names_the_unknown_ones() -> None:
+    stacks = build_example_app(make_app(stacks=" RegistryStack , NetworkStack"))
+    assert sorted(stacks) == ["NetworkStack", "RegistryStack"]
+    with pytest.raises(ValueError) as caught:
+        build_example_app(make_app(stacks="RegistryStack,EksCluster"))
+    assert str(caught.value) == (
+        "build_example_app: context stacks='RegistryStack,EksCluster' is invalid: one or more of "
+        "NetworkStack, RegistryStack, EksClusterStack, AppRunnerStack, ExpressServiceStack "
+        "(unknown: 'EksCluster')"
+    )
+
+
+def test_one_stack_name_as_a_string_is_refused_rather_than_split_into_letters() -> None:
+    with pytest.raises(ValueError, match=r"only='NetworkStack' is invalid: a list of stack names"):
+        build_example_app(make_app(), only="NetworkStack")
