@@ -70,7 +70,7 @@ def test_cli_credentials_do_not_pin_the_environment_unless_asked(monkeypatch: py
     ("value", "expected"),
     [("true", True), ("TRUE", True), (" True ", True), (True, True), ("false", False), (False, False)],
 )
-def test_a_yes_no_context_value_is_read_as_cdk_json_or_the_cli_writes_it(value: object, expected: bool) -> None:
+def test_a_yes_no_context_value_is_read_as_the_cli_or_cdk_json_give_it(value: object, expected: bool) -> None:
     assert _context_flag(make_app(app_runner=value), "app_runner") is expected
 
 
@@ -80,10 +80,10 @@ def test_an_absent_yes_no_context_value_is_false() -> None:
 
 @pytest.mark.parametrize("key", ["app_runner", "registry_scanning"])
 @pytest.mark.parametrize("value", ["yes", "1", "", "ture", 1, ["true"]])
-def test_a_misspelt_yes_no_context_value_is_refused_before_any_stack_is_built(key: str, value: object) -> None:
+def test_a_misspelt_yes_no_context_value_is_refused_before_a_stack_is_built(key: str, value: object) -> None:
     # read as false, `-c app_runner=yes` would silently leave the stack out
     app = make_app(**{key: value})
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=rf"^build_example_app: context {key}=") as caught:
         build_example_app(app)
     assert str(caught.value) == (
         f"build_example_app: context {key}={value!r} is invalid: true or false "
@@ -106,7 +106,7 @@ def _types(stack: Stack) -> set[str]:
 def test_the_stacks_context_picks_the_stacks_and_names_the_unknown_ones() -> None:
     stacks = build_example_app(make_app(stacks=" RegistryStack , NetworkStack"))
     assert sorted(stacks) == ["NetworkStack", "RegistryStack"]
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=r"^build_example_app: context stacks=") as caught:
         build_example_app(make_app(stacks="RegistryStack,EksCluster"))
     assert str(caught.value) == (
         "build_example_app: context stacks='RegistryStack,EksCluster' is invalid: one or more of "
