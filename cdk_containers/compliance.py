@@ -20,6 +20,7 @@ which brings `cdk-nag`); the Control Tower proactive controls also need
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ from aws_cdk import CfnResource, Stage, Validations
 from constructs import IConstruct
 
 from cdk_containers._extras import require
-from cdk_containers._validation import Problems, construct_path
+from cdk_containers._validation import Problems, construct_path, is_token
 
 __all__ = ["CompliancePack", "enable_compliance", "skip_checkov"]
 
@@ -46,6 +47,8 @@ class CompliancePack(enum.Enum):
     CONTROL_TOWER = "cdk-validator-cfnguard"
     """AWS Control Tower's proactive controls, evaluated offline by cfn-guard rules."""
 
+
+_CHECKOV_ID = r"CKV2?_[A-Z0-9]+_\d+"
 
 _NAG_CLASSES = {
     CompliancePack.AWS_SOLUTIONS: "AwsSolutionsChecks",
@@ -108,15 +111,16 @@ def skip_checkov(resource: IConstruct, check_id: str, reason: str) -> None:
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     problems = Problems("skip_checkov", construct_path(resource))
     problems.check(isinstance(cfn, CfnResource), "resource", resource, "a CfnResource or an L2 that has one")
-    problems.check_str(
-        "check_id", check_id, pattern=r"CKV2?_[A-Z0-9]+_\d+", allowed="a checkov id such as CKV_AWS_116"
-    )
-    problems.check(
-        isinstance(reason, str) and len(reason.strip()) >= 40,
-        "reason",
-        reason,
-        "a reason of at least 40 characters that a reviewer would accept",
-    )
+    # checkov and a reviewer read both in the template as written: a token (resolved only at
+    # deploy) is refused rather than let through unchecked, as Problems does for other arguments
+    if not (isinstance(check_id, str) and not is_token(check_id) and re.fullmatch(_CHECKOV_ID, check_id)):
+        problems.add("check_id", check_id, "a checkov id such as CKV_AWS_116, written out (not a token)")
+    if not (isinstance(reason, str) and not is_token(reason) and len(reason.strip()) >= 40):
+        problems.add(
+            "reason",
+            reason,
+            "a reason of at least 40 characters that a reviewer would accept, written out (not a token)",
+        )
     problems.raise_if_any()
     cfn = cast(CfnResource, cfn)
     existing = cfn.get_metadata("checkov") or {}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import jsii
 import pytest
-from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import Acknowledgment, App, CfnParameter, IStableStringProducer, Lazy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 
@@ -112,3 +113,23 @@ def test_a_checkov_skip_needs_a_real_id_and_reason() -> None:
         skip_checkov(group, "encryption", "n/a")
     assert "check_id='encryption' is invalid: a checkov id" in str(caught.value)
     assert "reason='n/a' is invalid" in str(caught.value)
+
+
+def test_a_checkov_skip_refuses_a_token_for_its_id_or_reason() -> None:
+    # a token resolves only at deploy: nobody could check or read it in the template as written
+    stack = Stack(make_app(), "TokenSkips")
+    group = logs.LogGroup(stack, "Logs")
+    reason = Lazy.string(_Reason())
+    check_id = CfnParameter(stack, "CheckId").value_as_string
+    with pytest.raises(ValueError, match=r"^skip_checkov 'TokenSkips/Logs' has 2 invalid") as caught:
+        skip_checkov(group, check_id, reason)
+    assert "check_id='${Token[" in str(caught.value)
+    assert "a checkov id such as CKV_AWS_116, written out (not a token)" in str(caught.value)
+    assert "reason='${Token[" in str(caught.value)
+    assert group.node.default_child.get_metadata("checkov") is None  # type: ignore[union-attr]
+
+
+@jsii.implements(IStableStringProducer)
+class _Reason:
+    def produce(self) -> str:
+        return "flow logs of a sandbox VPC that holds no regulated data, kept for 1 day"
