@@ -76,6 +76,22 @@ class _ValkeyCache(Construct):
         """The cache's primary endpoint host name."""
         return self.cache.attr_endpoint_address
 
+    def client_environment(self) -> dict[str, str]:
+        """What a client needs to connect, as environment variables for the service.
+
+        ElastiCache Serverless accepts TLS connections only: a client left at its default
+        (plain text) cannot connect, so the variables say so twice, as `CACHE_TLS=true` and as
+        the scheme of `CACHE_URL` (`rediss://`, which redis-py's `from_url`, ioredis and
+        go-redis's `ParseURL` read as TLS).
+        """
+        return {
+            "CACHE_HOST": self.endpoint_address,
+            "CACHE_PORT": str(CACHE_PORT),
+            "CACHE_READER_PORT": str(CACHE_READER_PORT),
+            "CACHE_TLS": "true",
+            "CACHE_URL": f"rediss://{self.endpoint_address}:{CACHE_PORT}",
+        }
+
     def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
         """Admit `peer` on the primary (6379) and reader (6380) ports, nothing else."""
         self.connections.allow_from(peer, ec2.Port.tcp_range(CACHE_PORT, CACHE_READER_PORT), description)

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.app_runner import AppRunnerService
-from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
+from cdk_containers.stacks._cache import _ValkeyCache
 from cdk_containers.stacks._common import show_signature
 from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack
 
@@ -34,7 +34,8 @@ class AppRunnerStack(Stack):
     * a security group on the cache that admits exactly the connector's security group on
       exactly 6379 (primary) and 6380 (readers), and allows no outbound traffic.
 
-    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`.
+    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`,
+    and `CACHE_TLS=true` with `CACHE_URL` (`rediss://host:6379`): the cache accepts TLS only.
     Outputs: `ServiceUrl` and `CacheEndpoint`.
 
     Example:
@@ -107,9 +108,8 @@ class AppRunnerStack(Stack):
         """The cache: `.cache` (the `CfnServerlessCache`), `.key`, `.security_group`, `.connections`."""
         self.cache.allow_from(self.service, "App Runner service to its Valkey cache")
 
-        self.service.service.add_environment_variable("CACHE_HOST", self.cache.endpoint_address)
-        self.service.service.add_environment_variable("CACHE_PORT", str(CACHE_PORT))
-        self.service.service.add_environment_variable("CACHE_READER_PORT", str(CACHE_READER_PORT))
+        for name, value in self.cache.client_environment().items():
+            self.service.service.add_environment_variable(name, value)
 
         CfnOutput(
             self,

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from cdk_containers._validation import Problems, construct_path
 from cdk_containers.constructs.express import ExpressService
-from cdk_containers.stacks._cache import CACHE_PORT, CACHE_READER_PORT, _ValkeyCache
+from cdk_containers.stacks._cache import _ValkeyCache
 from cdk_containers.stacks._common import show_signature
 from cdk_containers.stacks._web import SAMPLE_IMAGE, SAMPLE_PORT, _check_web_stack
 
@@ -34,7 +34,8 @@ class ExpressServiceStack(Stack):
     * a security group on the cache that admits exactly the service's task security group on
       exactly 6379 (primary) and 6380 (readers), and allows no outbound traffic.
 
-    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`.
+    The service gets the cache's address in `CACHE_HOST`, `CACHE_PORT` and `CACHE_READER_PORT`,
+    and `CACHE_TLS=true` with `CACHE_URL` (`rediss://host:6379`): the cache accepts TLS only.
     Outputs: `ServiceUrl` (reachable from inside the VPC) and `CacheEndpoint`.
 
     Example:
@@ -106,11 +107,7 @@ class ExpressServiceStack(Stack):
             port=port or (8080 if tag else SAMPLE_PORT),
             vpc=vpc,
             health_check_path="/",
-            environment={
-                "CACHE_HOST": self.cache.endpoint_address,
-                "CACHE_PORT": str(CACHE_PORT),
-                "CACHE_READER_PORT": str(CACHE_READER_PORT),
-            },
+            environment=self.cache.client_environment(),
         )
         """The Express Mode service."""
         self.cache.allow_from(self.service, "Express Mode service to its Valkey cache")

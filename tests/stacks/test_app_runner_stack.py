@@ -163,6 +163,12 @@ def test_the_service_is_told_where_the_cache_is(resources: dict[str, Any]) -> No
     assert {"Name": "CACHE_PORT", "Value": "6379"} in variables
     assert {"Name": "CACHE_READER_PORT", "Value": "6380"} in variables
     assert {"Name": "CACHE_HOST", "Value": {"Fn::GetAtt": [cache_id, "Endpoint.Address"]}} in variables
+    # ElastiCache Serverless takes TLS connections only: a client at its plain-text default fails
+    assert {"Name": "CACHE_TLS", "Value": "true"} in variables
+    assert {
+        "Name": "CACHE_URL",
+        "Value": {"Fn::Join": ["", ["rediss://", {"Fn::GetAtt": [cache_id, "Endpoint.Address"]}, ":6379"]]},
+    } in variables
 
 
 def test_the_outputs_are_what_an_operator_types_next(example_synth: SynthResult) -> None:

@@ -105,6 +105,13 @@ def test_the_service_is_told_where_the_cache_is(template: dict[str, Any]) -> Non
     environment = service["Properties"]["PrimaryContainer"]["Environment"]
     assert {"Name": "CACHE_HOST", "Value": {"Fn::GetAtt": [cache_id, "Endpoint.Address"]}} in environment
     assert {"Name": "CACHE_READER_PORT", "Value": "6380"} in environment
+    assert {"Name": "CACHE_PORT", "Value": "6379"} in environment
+    # ElastiCache Serverless takes TLS connections only: a client at its plain-text default fails
+    assert {"Name": "CACHE_TLS", "Value": "true"} in environment
+    assert {
+        "Name": "CACHE_URL",
+        "Value": {"Fn::Join": ["", ["rediss://", {"Fn::GetAtt": [cache_id, "Endpoint.Address"]}, ":6379"]]},
+    } in environment
 
 
 def test_the_stack_runs_no_lambda(template: dict[str, Any]) -> None:
