@@ -294,3 +294,29 @@ def test_a_kube_system_profile_whose_labels_coredns_pods_lack_does_not_count_for
     cluster.add_fargate_profile("System", FargateProfileOptions(selectors=[selector]))
     with pytest.raises(RuntimeError, match=r"CoreDNS must run on Fargate: add a Fargate profile"):
         Template.from_stack(stack)
+
+
+def test_self_managed_groups_use_a_launch_template_even_where_the_app_flag_is_off() -> None:
+    # New accounts refuse launch configurations (field notes). Every other test app reads
+    # cdk.json, whose generateLaunchTemplateInsteadOfLaunchConfig flag would make aws-cdk-lib
+    # write a launch template by itself; an adopter's older app may not set it.
+    app = make_app(**{"@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig": False})
+    stack = Stack(app, "NoFlag")
+    cluster = EksCluster(stack, "Eks", vpc=make_vpc(stack))
+    cluster.add_self_managed_node_group("One", SelfManagedNodeGroupOptions(min_size=1))
+    cluster.add_self_managed_node_group(
+        "Mixed", SelfManagedNodeGroupOptions(min_size=1, instance_types=["m7i.large", "m6i.large"])
+    )
+    template = Template.from_stack(stack).to_json()
+    assert resources_of_type(template, "AWS::AutoScaling::LaunchConfiguration") == {}
+    groups = resources_of_type(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert len(groups) == 2
+    templates = set(resources_of_type(template, "AWS::EC2::LaunchTemplate"))
+    for group in groups.values():
+        props = group["Properties"]
+        assert "LaunchConfigurationName" not in props
+        spec = (
+            props.get("LaunchTemplate")
+            or props["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
+        )
+        assert spec["LaunchTemplateId"]["Ref"] in templates
