@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from cdk_containers.constructs.app_runner import (
     APP_RUNNER_REGIONS,
@@ -473,6 +473,49 @@ def test_subnets_the_vpc_lacks_are_refused() -> None:
         ValueError, match=r"vpc_subnets=.*ISOLATED.* is invalid: subnets that exist in the VPC"
     ):
         _try(with_vpc=True, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
+
+
+def _connector_warnings(vpc_subnets: ec2.SubnetSelection | None) -> list[str]:
+    stack = Stack(make_app(), "Isolated")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=1,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="App", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            ec2.SubnetConfiguration(name="Data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        ],
+    )
+    repository = ecr.Repository.from_repository_name(stack, "Repo", "api")
+    AppRunnerService(stack, "Svc", repository=repository, vpc=vpc, vpc_subnets=vpc_subnets)
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("isolated subnets"))
+    return [str(w.entry.data) for w in found]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        ec2.SubnetSelection(subnet_group_name="Data"),
+    ],
+    ids=["by-type", "by-group-name"],
+)
+def test_a_connector_in_isolated_subnets_is_warned_about(selection: ec2.SubnetSelection) -> None:
+    # No NAT route: the service would reach no internet address and AWS APIs only via endpoints
+    (warning,) = _connector_warnings(selection)
+    assert "Use PRIVATE_WITH_EGRESS subnets" in warning
+    assert "[ack: cdk-containers:apprunner-isolated-connector]" in warning
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [None, ec2.SubnetSelection(subnet_group_name="App")],
+    ids=["default", "private-with-egress-by-name"],
+)
+def test_a_connector_in_subnets_with_nat_gets_no_warning(selection: ec2.SubnetSelection | None) -> None:
+    assert _connector_warnings(selection) == []
 
 
 def test_a_region_without_app_runner_is_refused() -> None:

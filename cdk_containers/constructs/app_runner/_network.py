@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Annotations, Validations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -87,7 +87,33 @@ def _make_connector(
         vpc_subnets=vpc_subnets or _PRIVATE,
         security_groups=[security_group],
     )
+    if vpc_subnets is not None and _isolated(vpc, vpc_subnets):
+        Annotations.of(scope).add_warning_v2(
+            "cdk-containers:apprunner-isolated-connector",
+            "The VPC connector is in isolated subnets (no NAT route). Every outbound request of the "
+            "service goes into the VPC, so it reaches no internet address, and an AWS API only "
+            "through an interface VPC endpoint in the VPC. Use PRIVATE_WITH_EGRESS subnets, or "
+            "acknowledge this once every API the service calls has an endpoint",
+        )
     return connector
+
+
+def _isolated(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> bool:
+    """Whether `selection` picks any of the VPC's isolated subnets (a connector there has no NAT)."""
+    if selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+        return True
+    isolated = {subnet.subnet_id for subnet in vpc.isolated_subnets}
+    return bool(isolated) and any(
+        subnet_id in isolated
+        for subnet_id in vpc.select_subnets(
+            subnet_type=selection.subnet_type,
+            subnet_group_name=selection.subnet_group_name,
+            subnets=selection.subnets,
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+        ).subnet_ids
+    )
 
 
 def _make_private_ingress(

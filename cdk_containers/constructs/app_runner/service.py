@@ -134,8 +134,10 @@ class AppRunnerService(Construct):
             `tasks.apprunner.amazonaws.com`.
         vpc: VPC the service's outbound traffic goes into (a VPC connector is created).
             Defaults to no VPC: outbound traffic goes to the internet only.
-        vpc_subnets: Connector (and private ingress endpoint) subnets; private, never public.
-            Defaults to the VPC's private subnets with egress.
+        vpc_subnets: Connector (and private ingress endpoint) subnets; private, never public
+            (refused). Isolated subnets get the warning `cdk-containers:apprunner-isolated-connector`:
+            the service then reaches AWS APIs only through VPC endpoints and the internet not at
+            all. Defaults to the VPC's private subnets with egress.
         vpc_connector: An existing connector instead of creating one. Defaults to none.
         auto_scaling: Instance limits and concurrency. Defaults to App Runner's default
             configuration (1 to 25 instances, 100 concurrent requests).
