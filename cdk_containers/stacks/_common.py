@@ -25,12 +25,9 @@ def check_stack_props(
     description: Any,
     tags: Any,
     termination_protection: Any,
-    synthesizer: Any = None,
+    synthesizer: Any,
 ) -> None:
-    """Record problems with the `aws_cdk.Stack` props an example stack passes through.
-
-    A stack that takes no `synthesizer` leaves it `None`.
-    """
+    """Record problems with the `aws_cdk.Stack` props every example stack passes through."""
     problems.check_type("env", env, Environment, optional=True, allowed="an aws_cdk.Environment")
     problems.check_known(
         "stack_name", stack_name, "CDK names the template and the stack's references with it"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, CfnOutput, Environment, Fn, Stack
+from aws_cdk import Aws, CfnOutput, Environment, Fn, IStackSynthesizer, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
@@ -72,6 +72,7 @@ class EksClusterStack(Stack):
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
         termination_protection: bool = False,
+        synthesizer: IStackSynthesizer | None = None,
     ) -> None:
         """Create the stack.
 
@@ -95,6 +96,8 @@ class EksClusterStack(Stack):
             description: The stack description. Defaults to none.
             tags: Tags on every resource of the stack. Defaults to none.
             termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+            synthesizer: The stack synthesizer, e.g. `DefaultStackSynthesizer(qualifier=...)` for an
+                environment bootstrapped with a custom qualifier. Defaults to the app's default synthesizer.
 
         Raises:
             ValueError: Listing every invalid argument.
@@ -145,6 +148,7 @@ class EksClusterStack(Stack):
             description=description,
             tags=tags,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
         problems.raise_if_any()
         super().__init__(
@@ -155,6 +159,7 @@ class EksClusterStack(Stack):
             description=description,
             tags=dict(tags) if tags is not None else None,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
         roles = list(admin_roles) + [
             iam.Role.from_role_arn(self, f"Admin{i}", arn, mutable=False)

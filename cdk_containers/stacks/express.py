@@ -72,12 +72,13 @@ class ExpressServiceStack(Stack):
         port: Port the container listens on. Defaults to 8080 with `tag`, 8000 for the sample.
         snapshot_retention: How long the cache's daily snapshots are kept, 1 to 35 days.
             Defaults to 7 days.
-        env: Account and region. Defaults to environment-agnostic.
-        stack_name: CloudFormation stack name. Defaults to `construct_id`.
-        description: Stack description. Defaults to none.
-        tags: Tags for every resource of the stack. Defaults to none.
-        termination_protection: Whether the stack is protected from deletion. Defaults to False.
-        synthesizer: The stack synthesizer. Defaults to the app's default synthesizer.
+        env: The account and region. Defaults to environment-agnostic.
+        stack_name: The CloudFormation stack name. Defaults to `construct_id`.
+        description: The stack description. Defaults to none.
+        tags: Tags on every resource of the stack. Defaults to none.
+        termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+        synthesizer: The stack synthesizer, e.g. `DefaultStackSynthesizer(qualifier=...)` for an
+            environment bootstrapped with a custom qualifier. Defaults to the app's default synthesizer.
         """
         retention = snapshot_retention if snapshot_retention is not None else Duration.days(7)
         problems = Problems("ExpressServiceStack", construct_path(scope, construct_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from aws_cdk import Environment, Fn, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Environment, Fn, IStackSynthesizer, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -68,6 +68,7 @@ class NetworkStack(Stack):
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
         termination_protection: bool = False,
+        synthesizer: IStackSynthesizer | None = None,
     ) -> None:
         """Create the stack.
 
@@ -93,6 +94,8 @@ class NetworkStack(Stack):
             description: The stack description. Defaults to none.
             tags: Tags on every resource of the stack. Defaults to none.
             termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+            synthesizer: The stack synthesizer, e.g. `DefaultStackSynthesizer(qualifier=...)` for an
+                environment bootstrapped with a custom qualifier. Defaults to the app's default synthesizer.
 
         Raises:
             ValueError: Listing every invalid argument.
@@ -131,6 +134,7 @@ class NetworkStack(Stack):
             description=description,
             tags=tags,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
         problems.raise_if_any()
         self._max_azs = max_azs
@@ -143,6 +147,7 @@ class NetworkStack(Stack):
             description=description,
             tags=dict(tags) if tags is not None else None,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
 
         self.vpc = ec2.Vpc(

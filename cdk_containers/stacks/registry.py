@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aws_cdk import CfnOutput, Duration, Environment, Stack
+from aws_cdk import CfnOutput, Duration, Environment, IStackSynthesizer, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -71,6 +71,7 @@ class RegistryStack(Stack):
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
         termination_protection: bool = False,
+        synthesizer: IStackSynthesizer | None = None,
     ) -> None:
         """Args:
             scope: Parent construct (usually the `App`).
@@ -83,14 +84,16 @@ class RegistryStack(Stack):
             registry_scanning: Create the account-wide registry scanning configuration
                 (ENHANCED, continuous, every repository), replacing the account's existing
                 one. Defaults to False (each repository's basic scan on push).
-            env: Account and region. Defaults to none: an environment-agnostic stack.
+            env: The account and region. Defaults to environment-agnostic.
             stack_name: The CloudFormation stack name. Defaults to `construct_id`.
-            description: The stack's description. Defaults to none.
-            tags: Tags for every resource of the stack. Defaults to none.
-            termination_protection: Defaults to `False`.
+            description: The stack description. Defaults to none.
+            tags: Tags on every resource of the stack. Defaults to none.
+            termination_protection: Whether CloudFormation refuses to delete the stack. Defaults to `False`.
+            synthesizer: The stack synthesizer, e.g. `DefaultStackSynthesizer(qualifier=...)` for an
+                environment bootstrapped with a custom qualifier. Defaults to the app's default synthesizer.
 
         Raises:
-            ValueError: If `prefix` or `registry_scanning` is invalid.
+            ValueError: Listing every invalid argument.
         """
         problems = Problems("RegistryStack", construct_path(scope, construct_id))
         if prefix is not None and problems.check_str("prefix", prefix):
@@ -109,6 +112,7 @@ class RegistryStack(Stack):
             description=description,
             tags=tags,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
         problems.raise_if_any()
         super().__init__(
@@ -119,6 +123,7 @@ class RegistryStack(Stack):
             description=description,
             tags=dict(tags) if tags else None,
             termination_protection=termination_protection,
+            synthesizer=synthesizer,
         )
         if prefix is None:
             prefix = self._default_prefix()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnParameter, DefaultStackSynthesizer, Stack
+from aws_cdk import App, CfnParameter, DefaultStackSynthesizer, Stack, cx_api
 from aws_cdk import aws_ec2 as ec2
 
 from cdk_containers.stacks import (
@@ -31,8 +33,6 @@ BAD_PROPS = [
 
 
 ALL_STACKS = [NetworkStack, RegistryStack, EksClusterStack, AppRunnerStack, ExpressServiceStack]
-# the stacks that take a `synthesizer` (the two web-service examples)
-SYNTHESIZER_STACKS = [AppRunnerStack, ExpressServiceStack]
 
 BAD_SYNTHESIZERS = [
     ({"key": "value"}, "synthesizer={'key': 'value'} is invalid: an aws_cdk.IStackSynthesizer"),
@@ -78,7 +78,7 @@ def test_a_deploy_time_description_is_refused_with_the_reason(
     ) in message
 
 
-@pytest.mark.parametrize("stack", SYNTHESIZER_STACKS, ids=lambda s: s.__name__)
+@pytest.mark.parametrize("stack", ALL_STACKS, ids=lambda s: s.__name__)
 @pytest.mark.parametrize(("synthesizer", "message"), BAD_SYNTHESIZERS, ids=["mapping", "name"])
 def test_a_bad_synthesizer_is_refused_by_name(
     stack: type, synthesizer: Any, message: str, app_with_vpc: tuple[App, ec2.IVpc]
@@ -86,21 +86,58 @@ def test_a_bad_synthesizer_is_refused_by_name(
     assert message in _refused(stack, app_with_vpc, synthesizer=synthesizer)
 
 
-@pytest.mark.parametrize("stack", SYNTHESIZER_STACKS, ids=lambda s: s.__name__)
-def test_a_stack_synthesizer_is_accepted(stack: type, app_with_vpc: tuple[App, ec2.IVpc]) -> None:
-    app, vpc = app_with_vpc
-    built = stack(
-        app, f"Good{stack.__name__}", vpc=vpc, synthesizer=DefaultStackSynthesizer(qualifier="custom1")
-    )
-    assert isinstance(built.synthesizer, DefaultStackSynthesizer)
+#: The qualifier of an environment bootstrapped with `cdk bootstrap --qualifier custom1`.
+CUSTOM_QUALIFIER = "custom1"
+#: The qualifier of a plain `cdk bootstrap`, which a stack must not fall back to.
+DEFAULT_QUALIFIER = DefaultStackSynthesizer.DEFAULT_QUALIFIER
 
 
-@pytest.mark.parametrize(
-    "stack",
-    [NetworkStack, RegistryStack, EksClusterStack, AppRunnerStack, ExpressServiceStack],
-    ids=lambda s: s.__name__,
-)
+@pytest.fixture(scope="module")
+def custom_qualifier_assembly() -> cx_api.CloudAssembly:
+    """Every example stack, each with a `DefaultStackSynthesizer` of qualifier custom1, synthesized once."""
+    app = make_app()
+
+    def custom() -> DefaultStackSynthesizer:  # a synthesizer binds to one stack only
+        return DefaultStackSynthesizer(qualifier=CUSTOM_QUALIFIER)
+
+    vpc = NetworkStack(app, "NetworkStack", synthesizer=custom()).vpc
+    RegistryStack(app, "RegistryStack", synthesizer=custom())
+    for stack in (EksClusterStack, AppRunnerStack, ExpressServiceStack):
+        stack(app, stack.__name__, vpc=vpc, synthesizer=custom())
+    return app.synth()
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS, ids=lambda s: s.__name__)
+def test_a_stack_deploys_with_the_bootstrap_resources_of_its_synthesizers_qualifier(
+    stack: type, custom_qualifier_assembly: cx_api.CloudAssembly
+) -> None:
+    # Read from the cloud assembly on disk, as the CDK CLI reads it when it deploys.
+    directory = Path(custom_qualifier_assembly.directory)
+    artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
+    artifact = artifacts[stack.__name__]
+    properties = artifact["properties"]
+    template = json.loads((directory / properties["templateFile"]).read_text())
+    version = f"/cdk-bootstrap/{CUSTOM_QUALIFIER}/version"
+    assert template["Parameters"]["BootstrapVersion"]["Default"] == version
+    assert properties["bootstrapStackVersionSsmParameter"] == version
+    assert f"cdk-{CUSTOM_QUALIFIER}-deploy-role-" in properties["assumeRoleArn"]
+    assert f"cdk-{CUSTOM_QUALIFIER}-cfn-exec-role-" in properties["cloudFormationExecutionRoleArn"]
+    # The template and every asset (Lambda code, kubectl layers) are published to the custom
+    # bucket, and nothing is left pointing at a plain bootstrap's bucket, repository or roles.
+    (assets,) = [
+        json.loads((directory / artifacts[d]["properties"]["file"]).read_text())
+        for d in artifact["dependencies"]
+        if artifacts[d]["type"] == "cdk:asset-manifest"
+    ]
+    buckets = {d["bucketName"] for a in assets["files"].values() for d in a["destinations"].values()}
+    assert buckets == {f"cdk-{CUSTOM_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"}
+    assert DEFAULT_QUALIFIER not in json.dumps([template, properties, assets])
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS, ids=lambda s: s.__name__)
 def test_every_stack_shows_its_typed_keyword_arguments(stack: type) -> None:
     parameters = inspect.signature(stack).parameters
     assert "kwargs" not in parameters
-    assert {"env", "stack_name", "description", "tags", "termination_protection"} <= set(parameters)
+    assert {"env", "stack_name", "description", "tags", "termination_protection", "synthesizer"} <= set(
+        parameters
+    )
