@@ -54,13 +54,17 @@ class CapacityConfig:
         node_min_size: Fewest nodes of the general-purpose (Spot) node group; the nodes check
             waits for at least this many Ready nodes. Defaults to 1.
         node_max_size: Most nodes of the general-purpose node group. Defaults to 4.
-        batch_max_size: Most nodes of the tainted batch node group (it scales from 0).
-            Defaults to 3.
+        batch_min_size: Nodes the tainted batch node group keeps; with 1 or more, each deploy
+            waits until they join the cluster. Defaults to 1 (no cluster autoscaler is installed:
+            with 0, batch pods wait until someone scales the group).
+        batch_max_size: Most nodes of the tainted batch node group, at least 1 and at least
+            `batch_min_size`. Defaults to 3.
     """
 
     nat_gateways: int = 1
     node_min_size: int = 1
     node_max_size: int = 4
+    batch_min_size: int = 1
     batch_max_size: int = 3
 
     def _check(self, problems: Problems, argument: str, *, zones: int | None) -> None:
@@ -73,7 +77,13 @@ class CapacityConfig:
             and self.node_max_size < self.node_min_size
         ):
             problems.add(f"{argument}.node_max_size", self.node_max_size, "at least node_min_size")
-        problems.check_int(f"{argument}.batch_max_size", self.batch_max_size, minimum=0, maximum=100)
+        problems.check_int(f"{argument}.batch_min_size", self.batch_min_size, minimum=0, maximum=100)
+        if (
+            problems.check_int(f"{argument}.batch_max_size", self.batch_max_size, minimum=1, maximum=100)
+            and isinstance(self.batch_min_size, int)
+            and self.batch_max_size < self.batch_min_size
+        ):
+            problems.add(f"{argument}.batch_max_size", self.batch_max_size, "at least batch_min_size")
 
 
 #: The web tiers an environment can run, by their `features.web` spelling.

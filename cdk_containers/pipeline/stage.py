@@ -193,6 +193,7 @@ def _stack_arguments(stack: str, environment: EnvironmentConfig, built: dict[str
             admin_role_arns=list(environment.admin_role_arns),
             node_min_size=environment.capacity.node_min_size,
             node_max_size=environment.capacity.node_max_size,
+            batch_min_size=environment.capacity.batch_min_size,
             batch_max_size=environment.capacity.batch_max_size,
         )
     elif stack in ("AppRunnerStack", "ExpressServiceStack"):

@@ -66,6 +66,7 @@ class EksClusterStack(Stack):
         admin_role_arns: Sequence[str] = (),
         node_min_size: int = 1,
         node_max_size: int = 4,
+        batch_min_size: int = 1,
         batch_max_size: int = 3,
         env: Environment | None = None,
         stack_name: str | None = None,
@@ -89,8 +90,11 @@ class EksClusterStack(Stack):
                 all, synthesis warns: nobody but the kubectl handler could reach the cluster.
             node_min_size: Nodes the managed Spot group keeps (and starts with). Defaults to 1.
             node_max_size: Nodes the managed Spot group may grow to. Defaults to 4.
-            batch_max_size: Instances the self-managed batch group may grow to (it starts at 0).
-                Defaults to 3.
+            batch_min_size: Instances the self-managed batch group keeps. Defaults to 1: the
+                example installs no cluster autoscaler, so with 0 a batch pod would stay
+                Pending, and with 1 the first deploy waits for a node to join through nodeadm
+                and its access entry (the creation signal) and fails loudly if none does.
+            batch_max_size: Instances the self-managed batch group may grow to. Defaults to 3.
             env: The account and region. Defaults to environment-agnostic.
             stack_name: The CloudFormation stack name. Defaults to `construct_id`.
             description: The stack description. Defaults to none.
@@ -140,7 +144,14 @@ class EksClusterStack(Stack):
         )
         if problems.check_known("node_max_size", node_max_size, sizes_why):
             problems.check_int("node_max_size", node_max_size, minimum=max(1, node_min_size) if min_ok else 1)
-        problems.check_int("batch_max_size", batch_max_size, minimum=1)
+        batch_min_ok = problems.check_known(
+            "batch_min_size",
+            batch_min_size,
+            "it decides whether CloudFormation waits for the batch nodes to join (the creation signal)",
+        ) and problems.check_int("batch_min_size", batch_min_size, minimum=0)
+        problems.check_int(
+            "batch_max_size", batch_max_size, minimum=max(1, batch_min_size) if batch_min_ok else 1
+        )
         check_stack_props(
             problems,
             env=env,
@@ -184,7 +195,7 @@ class EksClusterStack(Stack):
                 # Two types of one size: Auto Scaling launches the second where the first has no
                 # capacity, and the cluster autoscaler still sees one node shape.
                 instance_types=["c7i.xlarge", "c6i.xlarge"],
-                min_size=0,
+                min_size=batch_min_size,
                 max_size=batch_max_size,
                 labels={"workload": "batch"},
                 taints=[Taint(key="workload", value="batch", effect=eks.TaintEffect.NO_SCHEDULE)],

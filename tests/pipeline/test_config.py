@@ -226,6 +226,14 @@ def test_capacity_sizes_are_bounded_and_ordered() -> None:
     assert "environments[0].capacity.node_max_size=2 is invalid: at least node_min_size" in message
 
 
+def test_batch_sizes_are_bounded_and_ordered() -> None:
+    message = _error(_config(_environment("dev", capacity={"batch_min_size": 3, "batch_max_size": 2})))
+    assert "environments[0].capacity.batch_max_size=2 is invalid: at least batch_min_size" in message
+    message = _error(_config(_environment("dev", capacity={"batch_min_size": -1, "batch_max_size": 0})))
+    assert "environments[0].capacity.batch_min_size=-1 is invalid: an integer from 0 to 100" in message
+    assert "environments[0].capacity.batch_max_size=0 is invalid: an integer from 1 to 100" in message
+
+
 def test_a_bool_is_not_a_size() -> None:
     message = _error(_config(_environment("dev", capacity={"node_min_size": True})))
     assert (

@@ -81,7 +81,7 @@ def test_node_group_sizes_follow_the_capacity(
     template.has_resource_properties(
         "AWS::EKS::Nodegroup", {"ScalingConfig": {"MinSize": 3, "MaxSize": 10, "DesiredSize": 3}}
     )
-    template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0", "MaxSize": "5"})
+    template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "2", "MaxSize": "5"})
 
 
 def test_configured_admin_roles_get_cluster_admin_access(

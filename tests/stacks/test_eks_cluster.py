@@ -209,6 +209,44 @@ def test_admin_role_arns_from_context_become_cluster_admins_with_the_role_in_the
     )
 
 
+def test_the_batch_group_starts_with_a_node_that_must_join_before_the_stack_completes(
+    resources: dict[str, Any],
+) -> None:
+    # The example installs no cluster autoscaler: a group at 0 would leave every batch pod
+    # Pending, and the first deploy would never prove that a nodeadm node joins.
+    (group,) = resources_of_type({"Resources": resources}, "AWS::AutoScaling::AutoScalingGroup").values()
+    assert (group["Properties"]["MinSize"], group["Properties"]["MaxSize"]) == ("1", "3")
+    assert group["CreationPolicy"]["ResourceSignal"] == {"Count": 1, "Timeout": "PT15M"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"batch_min_size": -1}, r"batch_min_size=-1 is invalid: an integer >= 0"),
+        ({"batch_min_size": 4, "batch_max_size": 3}, r"batch_max_size=3 is invalid: an integer >= 4"),
+        ({"batch_min_size": 1, "batch_max_size": 0}, r"batch_max_size=0 is invalid: an integer >= 1"),
+        ({"batch_min_size": True}, r"batch_min_size=True is invalid"),
+    ],
+    ids=["negative", "above-max", "max-zero", "bool"],
+)
+def test_batch_sizes_are_checked_by_name(kwargs: dict[str, Any], message: str) -> None:
+    app = make_app()
+    vpc = build_example_app(app, only=["NetworkStack"])["NetworkStack"].vpc  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"^EksClusterStack 'Eks' has \d+ invalid|^EksClusterStack 'Eks': "):
+        EksClusterStack(app, "Eks", vpc=vpc, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        EksClusterStack(app, "Eks", vpc=vpc, **kwargs)
+
+
+def test_a_batch_group_at_zero_does_not_wait_for_nodes() -> None:
+    app = make_app()
+    vpc = build_example_app(app, only=["NetworkStack"])["NetworkStack"].vpc  # type: ignore[attr-defined]
+    stack = EksClusterStack(app, "Eks", vpc=vpc, batch_min_size=0)
+    (group,) = Template.from_stack(stack).find_resources("AWS::AutoScaling::AutoScalingGroup").values()
+    assert group["Properties"]["MinSize"] == "0"
+    assert "CreationPolicy" not in group
+
+
 def test_the_stack_takes_typed_keyword_arguments_with_defaults() -> None:
     parameters = inspect.signature(EksClusterStack).parameters
     assert not [p for p in parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
