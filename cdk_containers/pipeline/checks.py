@@ -10,7 +10,8 @@ checks have two halves:
   in the VPC's private subnets (one whose role has an EKS access entry, a Kubernetes group
   bound to a read-only ClusterRole on nodes, and runs `kubectl get nodes` against the private
   endpoint; one that requests the internal service URL it is given); and a role that only
-  the pipeline's checks role may assume, allowed to start those projects and read their results;
+  the pipeline's checks role may assume, allowed to start those projects (with no override but
+  the service check's `SERVICE_URL`) and read their results;
 * `nodes_ready_step` and `internal_service_healthy_step`, pipeline steps that assume that
   role, start a project, wait for it and fail when the build fails, which fails the wave and
   stops the pipeline.
@@ -129,7 +130,11 @@ class EnvironmentChecksStack(Stack):
       `SERVICE_URL` (the Express Mode service's internal endpoint) at `health_check_path`
       until it answers, and fails otherwise. Its role may do nothing but write its logs;
     * a role that only the `runner` role (in the pipeline account) may assume, allowed to
-      start these projects and read their builds;
+      start these projects and read their builds, and only as they are defined: explicit
+      Denies refuse every StartBuild override that has an IAM condition key (buildspec,
+      source, image, environment type, fleet, privileged mode, certificate, registry
+      credential, service role, key, logs, artifacts, cache, environment variables) except
+      the service check's `SERVICE_URL`, which must be an `https://` URL;
     * a KMS key (rotated) for the projects' artifacts and logs, and a log group kept a month.
     """
 
@@ -219,6 +224,12 @@ class EnvironmentChecksStack(Stack):
                 actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
                 resources=[p.project_arn for p in projects],
             )
+        )
+        _deny_start_build_overrides(
+            self.invoker_role,
+            projects=projects,
+            without_variables=[p for p in projects if p is not self.service_project],
+            service_project=self.service_project,
         )
         acknowledge_inline_policies(self.invoker_role)
         for project in projects:
@@ -328,6 +339,93 @@ class EnvironmentChecksStack(Stack):
         )
 
 
+#: The StartBuild overrides the invoker may never pass, by the IAM condition key CodeBuild sets
+#: when the request carries them. Keys from the Service Authorization Reference, "Actions,
+#: resources, and condition keys for AWS CodeBuild" (StartBuild's condition keys), used as the
+#: CodeBuild user guide's "AWS CodeBuild condition keys" page does ("Prevent unauthorized
+#: modifications to project buildspec", "Check the existence of attributes in API requests"):
+#: `Null: false` denies a request in which the field is present. Each key gets a statement of its
+#: own because the keys of one condition are ANDed. Left out on purpose: computeType and
+#: autoRetryLimit (cost and retries, not what runs or as whom) and buildStatusConfig (reporting
+#: only). The StartBuild fields without a documented key (sourceVersion, debugSessionEnabled,
+#: timeouts, gitCloneDepth) cannot be denied by IAM: the projects have no source to pick a
+#: version of, and their roles lack the ssmmessages permissions a debug session needs.
+_DENIED_START_BUILD_OVERRIDES: tuple[tuple[str, str], ...] = (
+    ("codebuild:source.buildspec", "buildspecOverride"),
+    ("codebuild:source", "any source override"),
+    ("codebuild:source.location", "sourceLocationOverride"),
+    ("codebuild:source.auth.type", "sourceAuthOverride"),
+    ("codebuild:source.insecureSsl", "insecureSslOverride"),
+    ("codebuild:secondarySources", "secondarySourcesOverride"),
+    ("codebuild:environment.image", "imageOverride"),
+    ("codebuild:environment.type", "environmentTypeOverride"),
+    ("codebuild:environment.fleet.fleetArn", "fleetOverride"),
+    ("codebuild:environment.privilegedMode", "privilegedModeOverride"),
+    ("codebuild:environment.certificate", "certificateOverride"),
+    ("codebuild:environment.imagePullCredentialsType", "imagePullCredentialsTypeOverride"),
+    ("codebuild:environment.registryCredential", "registryCredentialOverride"),
+    ("codebuild:serviceRole", "serviceRoleOverride"),
+    ("codebuild:encryptionKey", "encryptionKeyOverride"),
+    ("codebuild:logsConfig", "logsConfigOverride"),
+    ("codebuild:artifacts", "artifactsOverride"),
+    ("codebuild:secondaryArtifacts", "secondaryArtifactsOverride"),
+    ("codebuild:cache", "cacheOverride"),
+)
+
+#: The one variable the pipeline passes when it starts a build (the service check's URL, a
+#: deployed stack's output the project cannot know at synth), and the values it may take.
+_PIPELINE_VARIABLES: dict[str, str] = {"SERVICE_URL": "https://*"}
+
+
+def _deny_start_build_overrides(
+    role: iam.Role,
+    *,
+    projects: list[codebuild.Project],
+    without_variables: list[codebuild.Project],
+    service_project: codebuild.Project | None,
+) -> None:
+    """Explicit Denies so that `role` may only start `projects` as they are defined.
+
+    `without_variables` take no environment variable from the pipeline at all; the service
+    project takes `_PIPELINE_VARIABLES` and nothing else, each only with a value of its pattern.
+    """
+    arns = [p.project_arn for p in projects]
+    for key, _field in _DENIED_START_BUILD_OVERRIDES:
+        role.add_to_policy(_deny_start_build(arns, {"Null": {key: "false"}}))
+    if without_variables:
+        fixed = [p.project_arn for p in without_variables]
+        # `codebuild:environment` too: whether CodeBuild sets it for environmentVariablesOverride
+        # alone is not documented, so the service project, which needs that override, is spared it.
+        for key in ("codebuild:environment", "codebuild:environment.environmentVariables"):
+            role.add_to_policy(_deny_start_build(fixed, {"Null": {key: "false"}}))
+    if service_project is not None:
+        role.add_to_policy(
+            _deny_start_build(
+                [service_project.project_arn],
+                {
+                    "ForAnyValue:StringNotEquals": {
+                        "codebuild:environment.environmentVariables.name": sorted(_PIPELINE_VARIABLES)
+                    }
+                },
+            )
+        )
+        for name, pattern in _PIPELINE_VARIABLES.items():
+            # A negated operator is true when the key is absent: a build without the URL is
+            # refused here as its build spec would refuse it.
+            role.add_to_policy(
+                _deny_start_build(
+                    [service_project.project_arn],
+                    {"StringNotLike": {f"codebuild:environment.environmentVariables/{name}.value": pattern}},
+                )
+            )
+
+
+def _deny_start_build(resources: list[str], conditions: dict[str, Any]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        effect=iam.Effect.DENY, actions=["codebuild:StartBuild"], resources=resources, conditions=conditions
+    )
+
+
 def _acknowledge(project: codebuild.Project) -> None:
     acknowledge_codebuild_defaults(project)
     acknowledge_inline_policies(project)
@@ -408,9 +506,20 @@ _NODES_READY_BUILD_SPEC: dict[str, Any] = {
 }
 
 
-def _start_check_build_commands(*overrides: str) -> list[str]:
-    """Shell that assumes the invoker role, starts `$CHECK_PROJECT`, waits, and fails unless it SUCCEEDED."""
-    override = f" --environment-variables-override {' '.join(overrides)}" if overrides else ""
+def _start_check_build_commands(*variables: str) -> list[str]:
+    """Shell that assumes the invoker role, starts `$CHECK_PROJECT`, waits, and fails unless it SUCCEEDED.
+
+    The build starts as its project defines it: the only override is `variables` (names from
+    `_PIPELINE_VARIABLES`, passed as plain text from the step's environment), the one the
+    invoker role's policy lets through.
+    """
+    unknown = [v for v in variables if v not in _PIPELINE_VARIABLES]
+    if unknown:
+        raise ValueError(
+            f"variables={unknown!r} are not in _PIPELINE_VARIABLES: the invoker may not pass them"
+        )
+    pairs = " ".join(f'"name={v},value=${v},type=PLAINTEXT"' for v in variables)
+    override = f" --environment-variables-override {pairs}" if variables else ""
     return [
         'aws configure set profile.target.role_arn "$CHECK_ROLE_ARN"',
         "aws configure set profile.target.credential_source EcsContainer",
@@ -499,6 +608,6 @@ def internal_service_healthy_step(
         role=runner_role,
         env_from_cfn_outputs={"SERVICE_URL": service_url},
         env=_check_environment(environment, runner_role, service_check_project_name(environment)),
-        commands=_start_check_build_commands('"name=SERVICE_URL,value=$SERVICE_URL,type=PLAINTEXT"'),
+        commands=_start_check_build_commands("SERVICE_URL"),
         timeout=Duration.minutes(20),
     )

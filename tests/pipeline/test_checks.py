@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from cdk_containers.pipeline import (
     EnvironmentChecksStack,
     EnvironmentConfig,
 )
-from cdk_containers.pipeline.checks import NODE_READER_GROUP
+from cdk_containers.pipeline.checks import (
+    _DENIED_START_BUILD_OVERRIDES,
+    NODE_READER_GROUP,
+)
 from cdk_containers.testing import SynthResult
 from tests.conftest import make_app
 from tests.pipeline.conftest import stage_template, stage_template_json
@@ -125,7 +129,7 @@ def test_the_invoker_may_only_start_and_read_the_one_check_project(checks_json: 
         for p in resources_of_type(checks_json, "AWS::IAM::Policy").values()
         if p["Properties"]["Roles"] == [{"Ref": invoker}]
     ]
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert statement["Action"] == ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
     (project_id,) = resources_of_type(checks_json, "AWS::CodeBuild::Project")
     assert statement["Resource"] == {"Fn::GetAtt": [project_id, "Arn"]}
@@ -204,9 +208,109 @@ def test_the_invoker_may_start_exactly_the_nodes_and_the_service_checks(
         for p in resources_of_type(staging_checks_json, "AWS::IAM::Policy").values()
         if p["Properties"]["Roles"] == [{"Ref": invoker}]
     ]
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert statement["Action"] == ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
     assert statement["Resource"] == [{"Fn::GetAtt": [nodes, "Arn"]}, {"Fn::GetAtt": [service, "Arn"]}]
+
+
+def _invoker_statements(template: dict[str, Any], environment: str) -> list[dict[str, Any]]:
+    invoker = next(
+        lid
+        for lid, r in resources_of_type(template, "AWS::IAM::Role").items()
+        if r["Properties"].get("RoleName") == f"cdkc-{environment}-check-invoker"
+    )
+    (policy,) = [
+        p
+        for p in resources_of_type(template, "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": invoker}]
+    ]
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _denied_by_key(statements: list[dict[str, Any]]) -> dict[str, tuple[str, Any]]:
+    """Each Deny's one condition key, with its operator and its resources."""
+    found: dict[str, tuple[str, Any]] = {}
+    for statement in (s for s in statements if s["Effect"] == "Deny"):
+        assert statement["Action"] == "codebuild:StartBuild"
+        # one operator with one key a statement: keys within a condition are ANDed
+        ((operator, keys),) = statement["Condition"].items()
+        ((key, value),) = keys.items()
+        assert key not in found, f"{key} denied twice"
+        found[key] = (f"{operator}={value}", statement["Resource"])
+    return found
+
+
+#: The overrides that change what runs or with which identity; a Deny for each is required.
+_MUST_DENY = {
+    "codebuild:source.buildspec",
+    "codebuild:source.location",
+    "codebuild:secondarySources",
+    "codebuild:environment.image",
+    "codebuild:environment.type",
+    "codebuild:environment.fleet.fleetArn",
+    "codebuild:environment.privilegedMode",
+    "codebuild:environment.certificate",
+    "codebuild:environment.registryCredential",
+    "codebuild:serviceRole",
+}
+
+
+def test_the_invoker_may_start_the_checks_only_as_they_are_defined(
+    staging_checks_json: dict[str, Any],
+) -> None:
+    nodes, _ = _project(staging_checks_json, "cdkc-staging-nodes-ready")
+    service, _ = _project(staging_checks_json, "cdkc-staging-service-healthy")
+    both = [{"Fn::GetAtt": [nodes, "Arn"]}, {"Fn::GetAtt": [service, "Arn"]}]
+    denied = _denied_by_key(_invoker_statements(staging_checks_json, "staging"))
+    overrides = {key for key, _ in _DENIED_START_BUILD_OVERRIDES}
+    assert overrides >= _MUST_DENY
+    for key in overrides:
+        assert denied[key] == ("Null=false", both), key
+    # the nodes check takes no variable from the pipeline; the service check only SERVICE_URL,
+    # and only an https:// one
+    assert denied["codebuild:environment"] == ("Null=false", {"Fn::GetAtt": [nodes, "Arn"]})
+    assert denied["codebuild:environment.environmentVariables"] == (
+        "Null=false",
+        {"Fn::GetAtt": [nodes, "Arn"]},
+    )
+    assert denied["codebuild:environment.environmentVariables.name"] == (
+        "ForAnyValue:StringNotEquals=['SERVICE_URL']",
+        {"Fn::GetAtt": [service, "Arn"]},
+    )
+    assert denied["codebuild:environment.environmentVariables/SERVICE_URL.value"] == (
+        "StringNotLike=https://*",
+        {"Fn::GetAtt": [service, "Arn"]},
+    )
+    assert set(denied) == overrides | {
+        "codebuild:environment",
+        "codebuild:environment.environmentVariables",
+        "codebuild:environment.environmentVariables.name",
+        "codebuild:environment.environmentVariables/SERVICE_URL.value",
+    }
+
+
+def test_without_a_service_check_no_variable_may_be_passed_at_all(checks_json: dict[str, Any]) -> None:
+    (project_id,) = resources_of_type(checks_json, "AWS::CodeBuild::Project")
+    denied = _denied_by_key(_invoker_statements(checks_json, "dev"))
+    assert set(denied) == {key for key, _ in _DENIED_START_BUILD_OVERRIDES} | {
+        "codebuild:environment",
+        "codebuild:environment.environmentVariables",
+    }
+    assert all(resources == {"Fn::GetAtt": [project_id, "Arn"]} for _, resources in denied.values())
+    assert all(condition == "Null=false" for condition, _ in denied.values())
+
+
+def test_the_invoker_policy_fits_iam_s_inline_policy_limit(staging_checks_json: dict[str, Any]) -> None:
+    # IAM counts a role's inline policies together, without whitespace, against 10,240 characters.
+    document = json.dumps(
+        {"Version": "2012-10-17", "Statement": _invoker_statements(staging_checks_json, "staging")},
+        separators=(",", ":"),
+    )
+    arn = '"arn:aws-us-gov:codebuild:us-gov-west-1:222222222222:project/cdkc-staging-service-healthy"'
+    resolved = re.sub(r'\{"Fn::GetAtt":\["[A-Za-z0-9]+","Arn"\]\}', arn, document)
+    assert "Fn::" not in resolved
+    assert len(resolved) < 10_240 * 0.8, len(resolved)
 
 
 def test_a_checks_stack_without_a_check_is_refused() -> None:

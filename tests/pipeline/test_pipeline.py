@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_containers.pipeline import DeliveryPipelineStack, pinned_cli_version
+from cdk_containers.pipeline.checks import _PIPELINE_VARIABLES, _start_check_build_commands
 from cdk_containers.testing import SynthResult
 from tests.conftest import REPO_ROOT, make_app
 from tests.support import resources_of_type
@@ -217,6 +219,44 @@ def test_the_in_vpc_checks_start_their_build_as_the_invoker_and_fail_unless_it_s
         assert "credential_source EcsContainer" in spec
         assert "codebuild start-build" in spec
         assert 'test \\"$status\\" = SUCCEEDED' in spec
+
+
+def _start_build_options(build_spec: str) -> list[tuple[str, list[str]]]:
+    """The options of the one `codebuild start-build` call in a build spec, with their values."""
+    commands = [c for phase in json.loads(build_spec)["phases"].values() for c in phase["commands"]]
+    (command,) = [c for c in commands if "codebuild start-build" in c]
+    # build=$(aws ... start-build ... --output text): the call is what the substitution runs
+    words = shlex.split(command.split("$(", 1)[1].rsplit(")", 1)[0])
+    assert words[:5] == ["aws", "--profile", "target", "codebuild", "start-build"], words
+    options: list[tuple[str, list[str]]] = []
+    for word in words[5:]:
+        if word.startswith("--"):
+            options.append((word, []))
+        else:
+            options[-1][1].append(word)
+    return options
+
+
+def test_the_in_vpc_checks_start_their_build_with_no_override_but_the_service_url(
+    template_json: dict[str, Any],
+) -> None:
+    for name, (_, project) in _check_projects(template_json).items():
+        options = dict(_start_build_options(project["Source"]["BuildSpec"]))
+        assert options.pop("--project-name") == ["$CHECK_PROJECT"]
+        assert options.pop("--query") == ["build.id"]
+        assert options.pop("--output") == ["text"]
+        if name.endswith("-service-healthy"):
+            # the one override the invoker's policy lets through (an https:// SERVICE_URL)
+            assert options.pop("--environment-variables-override") == [
+                "name=SERVICE_URL,value=$SERVICE_URL,type=PLAINTEXT"
+            ]
+            assert set(_PIPELINE_VARIABLES) == {"SERVICE_URL"}
+        assert options == {}, f"{name} passes {sorted(options)} to start-build"
+
+
+def test_the_runner_refuses_to_pass_a_variable_the_invoker_may_not() -> None:
+    with pytest.raises(ValueError, match=r"variables=\['IMAGE'\] are not in _PIPELINE_VARIABLES"):
+        _start_check_build_commands("SERVICE_URL", "IMAGE")
 
 
 def test_the_service_check_requests_the_url_the_deployed_stack_outputs(
