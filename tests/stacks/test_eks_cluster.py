@@ -98,6 +98,9 @@ def test_the_self_managed_role_has_an_ec2_linux_access_entry(resources: dict[str
     entries = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EKS::AccessEntry"]
     ec2_linux = [e for e in entries if e.get("Type") == "EC2_LINUX"]
     assert len(ec2_linux) == 1
+    # The entry's type alone gives the node its Kubernetes permissions; access policies are for
+    # STANDARD entries (field notes: node types take none), so none may be attached
+    assert ec2_linux[0].get("AccessPolicies", []) == []
     role_id = ec2_linux[0]["PrincipalArn"]["Fn::GetAtt"][0]
     asg_profile = [r for r in resources.values() if r["Type"] == "AWS::IAM::InstanceProfile"]
     assert asg_profile[0]["Properties"]["Roles"] == [{"Ref": role_id}]
