@@ -35,10 +35,13 @@ class ExampleStorage:
     ontap: FsxOntapCsiDriver
 
 
-def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
+def add_example_storage(
+    cluster: StorageCluster, *, ebs_reserved_volume_attachments: int | None = None
+) -> ExampleStorage:
     """Install EBS, EFS, FSx for Lustre and FSx for ONTAP on `cluster`, under `<stack>/Storage`.
 
-    * EBS: the driver's default class `gp3` (encrypted, the cluster default);
+    * EBS: the driver's default class `gp3` (encrypted, the cluster default), and the
+      attachment slots its nodes keep from CSI volumes, if given;
     * EFS and FSx for ONTAP: daily AWS Backup, 35 days, into retained vaults encrypted with the
       example's key (the ONTAP admin secrets use that key too);
     * EFS: class `efs` (one access point per claim under `/dynamic`), and a static
@@ -49,6 +52,8 @@ def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
 
     Args:
         cluster: The `EksCluster` (or any `StorageCluster`); it needs a node group.
+        ebs_reserved_volume_attachments: `EbsCsiDriver(reserved_volume_attachments=...)`.
+            Defaults to the driver's own count.
 
     Returns:
         The drivers and the example's key.
@@ -65,7 +70,9 @@ def add_example_storage(cluster: StorageCluster) -> ExampleStorage:
             removal_policy=RemovalPolicy.RETAIN,
         )
     )
-    ebs = EbsCsiDriver(scope, "Ebs", cluster=cluster)
+    ebs = EbsCsiDriver(
+        scope, "Ebs", cluster=cluster, reserved_volume_attachments=ebs_reserved_volume_attachments
+    )
     # Daily AWS Backup (35 days) into retained vaults encrypted with the example's key.
     backups = StorageBackupOptions(encryption_key=key)
     efs_driver = EfsCsiDriver(scope, "Efs", cluster=cluster, backup=backups)

@@ -210,7 +210,12 @@ class EksClusterStack(Stack):
             self.eks.allow_pull_through(pull_through_prefixes)
 
         # Storage (issue 5): the four CSI drivers, one StorageClass each. See docs/storage.md.
-        self.storage = add_example_storage(self.eks)
+        # The nodes above keep pods off IMDS (hop limit 1), so the EBS node plugin counts one ENI
+        # and the root volume. m5.large, m6i.large and c6i.xlarge share their 27 attachments
+        # between ENIs and volumes, and the VPC CNI attaches up to 3, 3 and 4 ENIs: reserving
+        # 1 root + 3 extra ENIs keeps every one of them from being promised a slot it lacks.
+        # m7i.large and c7i.xlarge have 32 dedicated EBS slots; they report 28 instead of 31.
+        self.storage = add_example_storage(self.eks, ebs_reserved_volume_attachments=4)
         """EBS, EFS, FSx for Lustre and FSx for ONTAP drivers and their StorageClasses."""
 
         CfnOutput(self, "ClusterName", value=self.eks.cluster_name, description="The EKS cluster's name")

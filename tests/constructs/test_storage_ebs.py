@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from aws_cdk import CfnParameter
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
@@ -238,3 +240,83 @@ def test_the_reclaim_policy_enum_renders_its_kubernetes_value(spare: EbsCsiDrive
         "Scratch", EbsStorageClassOptions(name="scratch", reclaim_policy=ReclaimPolicy.DELETE)
     )
     assert added.document["reclaimPolicy"] == "Delete"
+
+
+# -- how many volumes a node takes: node.reservedVolumeAttachments / node.volumeAttachLimit --------
+
+
+def _ebs_addon(template: dict[str, Any]) -> dict[str, Any]:
+    addons = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::EKS::Addon" and r["Properties"]["AddonName"] == "aws-ebs-csi-driver"
+    ]
+    assert len(addons) == 1, addons
+    return addons[0]
+
+
+def test_by_default_the_add_on_leaves_the_attachment_count_to_the_driver(template: dict[str, Any]) -> None:
+    assert "ConfigurationValues" not in _ebs_addon(template)
+
+
+def test_reserved_volume_attachments_become_the_add_on_s_node_configuration() -> None:
+    stack, cluster = storage_stack()
+    ebs = EbsCsiDriver(stack, "Ebs", cluster=cluster, reserved_volume_attachments=3)
+    addon = _ebs_addon(Template.from_stack(stack).to_json())
+    assert json.loads(addon["ConfigurationValues"]) == {"node": {"reservedVolumeAttachments": 3}}
+    assert ebs.reserved_volume_attachments == 3
+    assert ebs.volume_attach_limit is None
+
+
+def test_a_deploy_time_volume_attach_limit_is_rendered_as_a_json_number() -> None:
+    stack, cluster = storage_stack()
+    limit = CfnParameter(stack, "AttachLimit", type="Number", default=20)
+    EbsCsiDriver(stack, "Ebs", cluster=cluster, volume_attach_limit=limit.value_as_number)
+    configuration = _ebs_addon(Template.from_stack(stack).to_json())["ConfigurationValues"]
+    parts = ['{"node":{"volumeAttachLimit":', {"Ref": "AttachLimit"}, "}}"]
+    assert configuration == {"Fn::Join": ["", parts]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"reserved_volume_attachments": 0},
+            r"reserved_volume_attachments=0 is invalid: an integer from 1 to 127 \(the root volume",
+        ),
+        ({"reserved_volume_attachments": -1}, r"reserved_volume_attachments=-1 is invalid: an integer from"),
+        ({"reserved_volume_attachments": 128}, r"reserved_volume_attachments=128 is invalid: an integer"),
+        ({"reserved_volume_attachments": True}, r"reserved_volume_attachments=True is invalid: an integer"),
+        ({"reserved_volume_attachments": "3"}, r"reserved_volume_attachments='3' is invalid: an integer"),
+        ({"volume_attach_limit": 0}, r"volume_attach_limit=0 is invalid: an integer from 1 to 128"),
+        ({"volume_attach_limit": 129}, r"volume_attach_limit=129 is invalid: an integer from 1 to 128"),
+        ({"volume_attach_limit": 20.5}, r"volume_attach_limit=20.5 is invalid: an integer from 1 to 128"),
+        (
+            {"reserved_volume_attachments": 3, "volume_attach_limit": 20},
+            r"volume_attach_limit=20 is invalid: not set together with reserved_volume_attachments "
+            r"\(reserved_volume_attachments=3\)",
+        ),
+        (
+            {"reserved_volume_attachments": 3, "addon_version": "v1.27.1-eksbuild.1"},
+            r"addon_version='v1.27.1-eksbuild.1' is invalid: v1.28.0 or later with "
+            r"reserved_volume_attachments",
+        ),
+    ],
+)
+def test_bad_attachment_settings_are_refused_by_name(
+    spare: EbsCsiDriver, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"EbsCsiDriver 'Storage/Ebs2': " + message):
+        EbsCsiDriver(spare.cluster.node.scope, "Ebs2", cluster=spare.cluster, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_recent_add_on_version_takes_reserved_volume_attachments(spare: EbsCsiDriver) -> None:
+    # The add-on is installed on this cluster already: getting that far means the version passed.
+    with pytest.raises(ValueError, match=r"add_addon\(name\)='aws-ebs-csi-driver' is invalid: an add-on not"):
+        EbsCsiDriver(
+            spare.cluster.node.scope,
+            "Ebs3",
+            cluster=spare.cluster,
+            reserved_volume_attachments=3,
+            addon_version="v1.28.0-eksbuild.1",
+        )

@@ -54,8 +54,17 @@ class ImportedCluster(Construct):
         self.has_ec2_capacity = True
         self.has_fargate_capacity = False
 
-    def add_addon(self, name: str, *, version: str | None = None) -> eks.Addon:
-        return eks.Addon(self, f"Addon-{name}", cluster=self.cluster, addon_name=name, addon_version=version)
+    def add_addon(
+        self, name: str, *, version: str | None = None, configuration: Mapping[str, Any] | None = None
+    ) -> eks.Addon:
+        return eks.Addon(
+            self,
+            f"Addon-{name}",
+            cluster=self.cluster,
+            addon_name=name,
+            addon_version=version,
+            configuration_values=dict(configuration) if configuration is not None else None,
+        )
 
     def add_pod_identity(
         self, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole | None = None

@@ -287,3 +287,40 @@ def test_the_trident_backend_calls_the_fsx_api_in_the_stack_s_region(template: d
         i for i, part in enumerate(parts) if isinstance(part, str) and part.endswith('"apiRegion":"')
     )
     assert parts[index + 1] == {"Ref": "AWS::Region"}
+
+
+# Attachment limits of the example's instance types: EBS slots shared with ENIs (27) or dedicated
+# (32), from aws-ebs-csi-driver pkg/cloud/limits/volume_limits_table.go @429e202 (types not listed
+# there are shared, 27), and the most ENIs each takes (EC2 user guide, "Maximum number of network
+# interfaces"). An instance type added to the example without a row here fails the test below.
+_SHARED_LIMIT_ENIS = {"m5.large": 3, "m6i.large": 3, "c6i.xlarge": 4}
+_DEDICATED_LIMIT = {"m7i.large", "c7i.xlarge"}
+
+
+def _example_instance_types(template: dict[str, Any]) -> set[str]:
+    types = {
+        t
+        for group in resources_of_type(template, "AWS::EKS::Nodegroup").values()
+        for t in group["Properties"].get("InstanceTypes", [])
+    }
+    for asg in resources_of_type(template, "AWS::AutoScaling::AutoScalingGroup").values():
+        policy = asg["Properties"].get("MixedInstancesPolicy", {})
+        types |= {o["InstanceType"] for o in policy.get("LaunchTemplate", {}).get("Overrides", [])}
+    return types
+
+
+def test_the_ebs_nodes_reserve_the_root_volume_and_every_extra_eni_of_the_example_s_instance_types(
+    template: dict[str, Any],
+) -> None:
+    # Hop limit 1: the node plugin cannot count ENIs itself, so the reservation must cover them.
+    types = _example_instance_types(template)
+    assert types, "the example has node groups with instance types"
+    assert types <= set(_SHARED_LIMIT_ENIS) | _DEDICATED_LIMIT, types
+    addon = next(
+        v["Properties"]
+        for v in resources_of_type(template, "AWS::EKS::Addon").values()
+        if v["Properties"]["AddonName"] == "aws-ebs-csi-driver"
+    )
+    reserved = json.loads(addon["ConfigurationValues"])["node"]["reservedVolumeAttachments"]
+    needed = 1 + max(_SHARED_LIMIT_ENIS[t] - 1 for t in types if t in _SHARED_LIMIT_ENIS)
+    assert reserved == needed

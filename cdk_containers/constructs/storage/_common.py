@@ -64,7 +64,9 @@ class StorageCluster(Protocol):
     @property
     def node(self) -> Node: ...
 
-    def add_addon(self, name: str, *, version: str | None = None) -> eks.Addon: ...
+    def add_addon(
+        self, name: str, *, version: str | None = None, configuration: Mapping[str, Any] | None = None
+    ) -> eks.Addon: ...
 
     def add_pod_identity(
         self, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole | None = None

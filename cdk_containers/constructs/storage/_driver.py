@@ -9,7 +9,7 @@ on the cluster, the controller's Pod Identity role, the add-on after compute, th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -185,10 +185,13 @@ class CsiDriver(Construct):
         description: str,
         managed_policy_reason: str | None = None,
         permissions: tuple[IConstruct, ...] = (),
+        configuration: Mapping[str, Any] | None = None,
     ) -> iam.Role:
         """The controller's role and the add-on, which waits for the role, everything under
         it, `permissions` (policies attached from elsewhere) and the Pod Identity association,
-        so the controller's first calls are not refused."""
+        so the controller's first calls are not refused. `configuration` becomes the add-on's
+        `configurationValues`; it is passed to `cluster.add_addon` only when set, so a
+        `StorageCluster` of your own whose `add_addon` predates the argument keeps working."""
         cluster = self._cluster
         role = iam.Role(
             self,
@@ -211,7 +214,10 @@ class CsiDriver(Construct):
                     reason=managed_policy_reason or "",
                 )
             )
-        addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
+        if configuration is None:
+            addon = cluster.add_addon(self.ADDON_NAME, version=addon_version)
+        else:
+            addon = cluster.add_addon(self.ADDON_NAME, version=addon_version, configuration=configuration)
         bound = cluster.add_pod_identity(
             self._ASSOCIATION_ID, namespace=self.NAMESPACE, service_account=self.SERVICE_ACCOUNT, role=role
         )

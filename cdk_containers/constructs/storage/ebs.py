@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_containers._validation import Problems
+from cdk_containers._validation import Problems, is_token
 from cdk_containers.constructs.storage._common import (
     StorageCluster,
     as_text,
@@ -44,6 +45,20 @@ EBS_IOPS_RANGES: dict[str, tuple[int, int]] = {
 #: Highest IOPS per GiB each volume type allows.
 EBS_IOPS_PER_GB_MAX: dict[str, int] = {"gp3": 500, "io1": 50, "io2": 1000}
 _GP3_THROUGHPUT = (125, 2000)
+
+# The node plugin's attachment settings, as the add-on / Helm chart takes them. Read in
+# kubernetes-sigs/aws-ebs-csi-driver at 429e202e589798e55c0f8ddcc81b2850b7f000d0 (2026-08-19, chart
+# 2.64.0, driver v1.64.0): charts/aws-ebs-csi-driver/values.yaml (`node.reservedVolumeAttachments`,
+# `node.volumeAttachLimit`: "Cannot be specified at the same time"), templates/_node.tpl (each
+# rendered with `{{- with }}`, which drops a 0), pkg/driver/options.go (the node refuses to start
+# with both), pkg/driver/node.go `getVolumesLimit`, pkg/cloud/limits/volume_limits_table.go
+# (largest per-type limit 128), docs/install.md ("Kubernetes Metadata") and docs/faq.md (volume
+# attachment capacity). `reservedVolumeAttachments` came with driver v1.28.0 (chart 2.28.1).
+_RESERVED_ATTACHMENTS_KEY = "reservedVolumeAttachments"
+_ATTACH_LIMIT_KEY = "volumeAttachLimit"
+_RESERVED_SINCE = (1, 28)
+_MAX_ATTACHMENTS = 128
+_ADDON_MINOR = re.compile(r"v?(\d+)\.(\d+)")
 
 
 class EbsFileSystemType(enum.Enum):
@@ -175,8 +190,16 @@ class EbsCsiDriver(CsiDriver):
 
     EBS needs EC2 nodes: Fargate pods cannot mount EBS volumes.
 
+    How many volumes a node takes: this library's nodes keep pods off IMDS (hop limit 1), so
+    the driver's node plugin reads Kubernetes metadata and assumes one ENI and one attached
+    volume. On instance types whose ENIs and EBS volumes share one attachment limit (Nitro
+    before the 7th generation: m5, m6i, c6i, ...) it then reports up to one slot too many for
+    every ENI the VPC CNI adds. `reserved_volume_attachments` (or `volume_attach_limit`)
+    corrects that; see docs/storage.md.
+
     Example:
-        ebs = EbsCsiDriver(self, "Ebs", cluster=eks_cluster)
+        # m6i.large nodes: 3 ENIs, so 1 root volume + 2 extra ENIs.
+        ebs = EbsCsiDriver(self, "Ebs", cluster=eks_cluster, reserved_volume_attachments=3)
         ebs.add_storage_class("Io2", EbsStorageClassOptions(
             name="io2", volume_type=ec2.EbsDeviceVolumeType.IO2, iops=16000, encryption_key=key))
     """
@@ -208,6 +231,8 @@ class EbsCsiDriver(CsiDriver):
         cluster: StorageCluster,
         create_default_storage_class: bool = True,
         addon_version: str | None = None,
+        reserved_volume_attachments: int | None = None,
+        volume_attach_limit: int | None = None,
     ) -> None:
         """Args:
         scope: Parent construct.
@@ -217,12 +242,30 @@ class EbsCsiDriver(CsiDriver):
             default. Defaults to `True`.
         addon_version: Add-on version, e.g. `v1.48.0-eksbuild.1`. Defaults to the version EKS
             picks for the cluster.
+        reserved_volume_attachments: Attachment slots of every node that CSI volumes may not
+            use (1 to 127): the root volume, any other volume of the node's launch template
+            and, on instance types whose ENIs and EBS volumes share one limit, the ENIs the VPC
+            CNI attaches beyond the first. The driver reports the instance type's limit minus
+            this. Becomes the add-on's `node.reservedVolumeAttachments` (driver v1.28.0 or
+            later); not with `volume_attach_limit`. Defaults to the driver's own count: on
+            hop-limit-1 nodes that is 1 (the root volume) and no extra ENI, so an m5.large
+            (shared limit 27, up to 3 ENIs) is reported as taking 26 volumes where 24 fit once
+            the VPC CNI has attached all its ENIs. The right value depends on the instance
+            types, so there is no safe fixed default: use 1 + (most ENIs of your shared-limit
+            types - 1), e.g. 3 for m5.large/m6i.large, 4 for c6i.xlarge.
+        volume_attach_limit: Volumes every node reports it can take (1 to 128), whatever its
+            instance type. Becomes the add-on's `node.volumeAttachLimit`; not with
+            `reserved_volume_attachments`. Defaults to the driver's count from the instance
+            type (see `reserved_volume_attachments`).
 
         Raises:
             ValueError: An argument is invalid; the message lists every problem.
         """
         problems, checked = self._problems(scope, construct_id, cluster, addon_version)
         problems.check_type("create_default_storage_class", create_default_storage_class, bool)
+        configuration = self._node_configuration(
+            problems, addon_version, reserved_volume_attachments, volume_attach_limit
+        )
         problems.raise_if_any()
         assert checked is not None
         super().__init__(scope, construct_id, cluster=checked)
@@ -232,11 +275,66 @@ class EbsCsiDriver(CsiDriver):
             managed_policy_reason="AmazonEBSCSIDriverPolicy is the policy AWS maintains for the EBS CSI "
             "driver; it scopes volume deletion and modification to volumes the driver tagged, and AWS "
             "updates it with the driver's new API calls",
+            configuration=configuration,
         )
+        self.reserved_volume_attachments = reserved_volume_attachments
+        """Attachment slots every node keeps from CSI volumes (`None`: the driver's own count)."""
+        self.volume_attach_limit = volume_attach_limit
+        """Volumes every node reports it can take (`None`: the driver's count from the instance type)."""
         if create_default_storage_class:
             self.add_storage_class(
                 "DefaultStorageClass", EbsStorageClassOptions(name=self.DEFAULT_CLASS_NAME, default=True)
             )
+
+    @staticmethod
+    def _node_configuration(
+        problems: Problems, addon_version: Any, reserved: Any, limit: Any
+    ) -> dict[str, Any] | None:
+        """The add-on's `configurationValues` for the node plugin's attachment count, if any."""
+        # The chart renders each with `{{- with }}`, which drops a 0: a 0 would silently mean
+        # the driver's default, so neither takes it (0 reserved slots is wrong anyway: the root
+        # volume takes one; a limit of 0 reads as "no limit" to Kubernetes).
+        reserved_ok = problems.check_int(
+            "reserved_volume_attachments",
+            reserved,
+            minimum=1,
+            maximum=_MAX_ATTACHMENTS - 1,
+            optional=True,
+            allowed=f"an integer from 1 to {_MAX_ATTACHMENTS - 1} (the root volume takes one slot; "
+            "the largest attachment limit of any instance type is 128), or None for the driver's own count",
+        )
+        limit_ok = problems.check_int(
+            "volume_attach_limit",
+            limit,
+            minimum=1,
+            maximum=_MAX_ATTACHMENTS,
+            optional=True,
+            allowed=f"an integer from 1 to {_MAX_ATTACHMENTS} (the largest attachment limit of any "
+            "instance type), or None for the driver's count from the instance type",
+        )
+        if reserved is not None and limit is not None:
+            # The node plugin refuses to start with both (pkg/driver/options.go).
+            problems.add(
+                "volume_attach_limit",
+                limit,
+                "not set together with reserved_volume_attachments "
+                f"(reserved_volume_attachments={reserved!r}): the driver takes one or the other",
+            )
+            return None
+        if reserved is not None and isinstance(addon_version, str) and not is_token(addon_version):
+            found = _ADDON_MINOR.match(addon_version)
+            if found and (int(found[1]), int(found[2])) < _RESERVED_SINCE:
+                problems.add(
+                    "addon_version",
+                    addon_version,
+                    "v1.28.0 or later with reserved_volume_attachments (the driver's "
+                    "reservedVolumeAttachments setting came in v1.28.0), or None for the version EKS picks",
+                )
+        if reserved is not None and reserved_ok:
+            return {"node": {_RESERVED_ATTACHMENTS_KEY: reserved}}
+        if limit is not None and limit_ok:
+            return {"node": {_ATTACH_LIMIT_KEY: limit}}
+        return None
 
     _BINDING_MODE = "WaitForFirstConsumer"
 
