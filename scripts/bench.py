@@ -80,6 +80,9 @@ def _env(outdir: Path | None = None, extra: dict[str, str] | None = None) -> dic
     return env
 
 
+#: Python's default, bytecode caches written: an empty PYTHONDONTWRITEBYTECODE is unset.
+WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
+
 #: (wall-clock seconds, CPU seconds): CPU is user + system time of the command and every process
 #: it started and waited for (Python and its Node.js child, pytest and its workers).
 Timing = tuple[float, float]
@@ -287,12 +290,17 @@ PROSE = [
     "the everyday run. Each worker takes a group of tests at a time: a module, or all the modules",
     "that share one session synthesis (the example app, the delivery app), so each synthesis is",
     "built by one worker; the bad-input property test is split in four by the construct a case",
-    "builds. Its CPU time, from `pytest --durations=0`: the delivery app with every compliance",
-    "pack about 40 s (the Control Tower controls half of it: cfn-guard 3.1.1 runs 237 rules over 22",
-    "templates), the property test about 40 s (370 cases, each a fresh app; a storage case builds a",
-    "cluster and its kubectl handler), the example app's two syntheses about 16 s, cfn-lint about",
-    "14 s over 12 templates (2.6 s for EksClusterStack alone), and collecting, mostly imports, about",
-    "6 s per worker. The row after it is the same suite in one process, measured in the same run.",
+    "builds. Its time, from `pytest --durations=0` in one process (about 137 s of test time): the",
+    "delivery app with every compliance pack about 38 s (the Control Tower controls half of it:",
+    "cfn-guard 3.1.1 runs 237 rules over 22 templates, 3.9 s for one EKS template alone), the",
+    "property test about 38 s (312 cases and their baselines, each a fresh app; a storage case",
+    "builds a cluster and its kubectl handler), the example app's syntheses about 16 s, cfn-lint",
+    "about 15 s over the example, delivery and docs templates, and collecting, mostly imports,",
+    "about 3 s per worker. Python caches the test modules, their asserts rewritten by pytest, in",
+    "`__pycache__` after the first run; a machine that sets `PYTHONDONTWRITEBYTECODE` redoes that",
+    "in every worker of every run (about 3 s more each), so these rows run with Python's default",
+    "after one collection that writes the caches. The row after it is the same suite in one",
+    "process, measured in the same run.",
     "The full suite (one process) adds the integration tests: the consumer path builds the wheel,",
     "installs it in a fresh virtual environment and starts one synthesis, one mypy and one pytest",
     "run there; the toolchain tests start the CDK CLI and compare `cdk synth` with `python app.py`",
@@ -377,11 +385,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # exactly what `make unit` runs (two pytest-xdist workers), and the same in one process
         make_unit = ["make", "--no-print-directory", "-s", "unit", "PYTEST_ARGS=-q -p no:cacheprovider"]
         try:
-            unit = _time(make_unit)
+            # As a contributor's second run finds them: the test modules compiled and their asserts
+            # rewritten, cached in __pycache__ by an earlier run (Python's default), even where this
+            # machine sets PYTHONDONTWRITEBYTECODE (then every worker rewrites them, about 3 s each).
+            _time([*pytest_cmd, "--collect-only"], extra=WRITE_BYTECODE)
+            unit = _time(make_unit, extra=WRITE_BYTECODE)
             report("unit suite: make unit (pytest -m 'not integration', 2 workers)", _fmt_ratio(unit, floor))
-            one_process = _time([*make_unit, "UNIT_WORKERS=0"])
+            one_process = _time([*make_unit, "UNIT_WORKERS=0"], extra=WRITE_BYTECODE)
             report("unit suite in one process: make unit UNIT_WORKERS=0", _fmt_ratio(one_process, floor))
-            suite = _time(pytest_cmd)
+            suite = _time(pytest_cmd, extra=WRITE_BYTECODE)
             report("full suite: pytest (integration tests too)", _fmt_ratio(suite, floor))
         except subprocess.CalledProcessError:
             print("the test suite fails: a failing suite has no meaningful time (run make test)")
